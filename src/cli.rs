@@ -1,0 +1,56 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// A static isolation linter and preflight checker for hosts that run several
+/// OpenClaw gateways.
+#[derive(Debug, Parser)]
+#[command(name = "clawfence", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the port map of every instance on the host.
+    Ports(PortsArgs),
+}
+
+/// Which host and which instances to look at.
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    /// The HOME the gateways run with [default: $HOME].
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// An instance outside the HOME scan:
+    /// `NAME=CONFIG_PATH[,state=DIR][,port=N][,env=FILE][,profile=P]`.
+    #[arg(long = "instance", value_name = "SPEC")]
+    pub instances: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PortsArgs {
+    #[command(flatten)]
+    pub host: HostArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PortsFormat::Table)]
+    pub format: PortsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PortsFormat {
+    Table,
+    Json,
+}

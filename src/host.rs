@@ -1,0 +1,108 @@
+//! Building a [`Host`]: discover instances, then resolve each one.
+
+use crate::discover;
+use crate::load::Loader;
+use crate::load::env::Env;
+use crate::model::{Host, Origin};
+use crate::resolve::{self, Context, Spec};
+use crate::source::SourceMap;
+use std::path::PathBuf;
+
+/// What to check.
+#[derive(Debug, Clone)]
+pub struct HostRequest {
+    /// The HOME every instance runs with.
+    pub home: PathBuf,
+    /// The directory relative paths resolve against.
+    pub cwd: PathBuf,
+    /// Scan HOME for `~/.openclaw` and `~/.openclaw-NAME`.
+    pub scan_home: bool,
+    /// Instances named explicitly; one with a discovered name replaces it.
+    pub explicit: Vec<Spec>,
+    /// The environment every instance starts from; `None` means only `HOME`.
+    pub base_env: Option<Env>,
+    /// Paths are shown relative to this directory (`~` for HOME).
+    pub display_base: Option<(PathBuf, &'static str)>,
+}
+
+impl HostRequest {
+    pub fn home(home: PathBuf, cwd: PathBuf) -> HostRequest {
+        HostRequest {
+            home,
+            cwd,
+            scan_home: true,
+            explicit: vec![],
+            base_env: None,
+            display_base: None,
+        }
+    }
+}
+
+/// Why a host could not be read at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("cannot read HOME `{path}`: {source}")]
+    Home {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Discovers and resolves every instance. Broken configs are part of the result.
+pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
+    // Every path below is built from HOME by joining, so HOME must be normalised
+    // for the `~/…` display to recognise them.
+    let req = &HostRequest {
+        home: crate::load::resolve_lexical(&req.cwd, &req.home),
+        ..req.clone()
+    };
+    let mut discovered = if req.scan_home {
+        discover::scan_home(&req.home).map_err(|source| HostError::Home {
+            path: req.home.display().to_string(),
+            source,
+        })?
+    } else {
+        discover::Discovered::default()
+    };
+    for spec in &req.explicit {
+        discovered.specs.retain(|s| s.name != spec.name);
+        discovered.specs.push(spec.clone());
+    }
+    discovered.specs.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let base_env = req.base_env.clone().unwrap_or_else(|| {
+        let mut env = Env::new();
+        env.set(
+            "HOME",
+            req.home.display().to_string(),
+            Origin::Flag("--home".into()),
+        );
+        env
+    });
+    let ctx = Context {
+        home: &req.home,
+        cwd: &req.cwd,
+        base_env: &base_env,
+    };
+    let mut sources = SourceMap::new();
+    let (base, prefix) = req
+        .display_base
+        .clone()
+        .unwrap_or_else(|| (req.home.clone(), "~"));
+    let mut loader = Loader {
+        sources: &mut sources,
+        display_base: base,
+        display_prefix: prefix,
+    };
+    let instances = discovered
+        .specs
+        .iter()
+        .map(|spec| resolve::resolve(spec, &ctx, &mut loader))
+        .collect();
+    Ok(Host {
+        home: req.home.clone(),
+        instances,
+        issues: discovered.issues,
+        sources,
+    })
+}

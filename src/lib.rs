@@ -1,0 +1,17 @@
+//! clawfence: a static isolation linter and preflight checker for hosts that run
+//! several OpenClaw gateways.
+//!
+//! load → model → rules → report; only `main.rs` prints.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod discover;
+pub mod host;
+pub mod load;
+pub mod model;
+pub mod ports;
+pub mod report;
+pub mod resolve;
+pub mod secrets;
+pub mod source;
+
+pub use host::{HostRequest, build_host};

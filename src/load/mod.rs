@@ -1,0 +1,123 @@
+//! Reading files into the [`SourceMap`]: configs with `$include`, `.env` files.
+
+pub mod env;
+pub mod include;
+pub mod json5;
+pub mod subst;
+
+use crate::source::{FileId, SourceKind, SourceMap, Span};
+use std::path::{Component, Path, PathBuf};
+
+/// Where a problem is: a span in a file that was read, or just a path.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Location {
+    Span(Span),
+    Path(String),
+}
+
+/// A file that could not be loaded the way OpenClaw loads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub message: String,
+    pub location: Location,
+    /// Other places involved, e.g. the `$include` that pulled a broken file in.
+    pub related: Vec<(Span, String)>,
+}
+
+/// Reads files into a [`SourceMap`], naming them relative to a base directory.
+pub struct Loader<'a> {
+    pub sources: &'a mut SourceMap,
+    /// Paths below this directory are shown as `<prefix>/rest`.
+    pub display_base: PathBuf,
+    /// `~` for a HOME, `.` for a manifest directory.
+    pub display_prefix: &'static str,
+}
+
+impl Loader<'_> {
+    /// How `path` is shown in every output.
+    pub fn display(&self, path: &Path) -> String {
+        display_path(path, &self.display_base, self.display_prefix)
+    }
+
+    /// Reads a UTF-8 file (replacing invalid bytes, as Node's `utf-8` decoding does).
+    pub fn read(&mut self, path: &Path, kind: SourceKind) -> std::io::Result<FileId> {
+        if let Some(id) = self.sources.find(path) {
+            return Ok(id);
+        }
+        let bytes = std::fs::read(path)?;
+        let text = match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        let display = self.display(path);
+        Ok(self.sources.add(path.to_path_buf(), display, kind, text))
+    }
+}
+
+/// `~/rest` when `path` lies below `base`, else the path itself.
+pub fn display_path(path: &Path, base: &Path, prefix: &str) -> String {
+    match path.strip_prefix(base) {
+        Ok(rest) if rest.as_os_str().is_empty() => prefix.to_string(),
+        Ok(rest) => format!("{prefix}/{}", rest.display()),
+        Err(_) => path.display().to_string(),
+    }
+}
+
+/// Node's `path.resolve(base, p)` followed by `path.normalize`: purely lexical.
+pub fn resolve_lexical(base: &Path, p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// `realpath` where the path exists; the lexical path where it does not.
+pub fn canonical_or_lexical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexical_resolution_matches_node_path_resolve() {
+        let base = Path::new("/h/.openclaw");
+        assert_eq!(
+            resolve_lexical(base, Path::new("./inc/../gw.json5")),
+            PathBuf::from("/h/.openclaw/gw.json5")
+        );
+        assert_eq!(
+            resolve_lexical(base, Path::new("../../../../x")),
+            PathBuf::from("/x")
+        );
+        assert_eq!(
+            resolve_lexical(base, Path::new("~/x.json")),
+            PathBuf::from("/h/.openclaw/~/x.json")
+        );
+    }
+
+    #[test]
+    fn display_is_relative_to_the_base() {
+        let base = Path::new("/home/u");
+        assert_eq!(
+            display_path(Path::new("/home/u/.openclaw/openclaw.json"), base, "~"),
+            "~/.openclaw/openclaw.json"
+        );
+        assert_eq!(display_path(Path::new("/home/u"), base, "~"), "~");
+        assert_eq!(display_path(Path::new("/srv/x"), base, "~"), "/srv/x");
+        assert_eq!(display_path(Path::new("/home/uu"), base, "~"), "/home/uu");
+    }
+}

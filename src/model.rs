@@ -1,0 +1,228 @@
+//! The resolved host: every instance, every value with where it came from.
+
+use crate::load::LoadError;
+use crate::load::env::Env;
+use crate::load::json5::Node;
+use crate::source::{SourceMap, Span};
+use std::path::PathBuf;
+
+/// Where a resolved value came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// A key/value in `openclaw.json` or an `$include`d file.
+    Config(Span),
+    /// A line in a `.env` file or a service unit.
+    EnvFile(Span),
+    /// A variable of the process environment, by name.
+    ProcessEnv(String),
+    /// A command-line flag, as written (`--port 19001`, `--profile rescue`).
+    Flag(String),
+    /// Computed from another value.
+    Derived { from: Box<Origin>, how: String },
+    /// A built-in value, described ("built-in default 18789").
+    Default(String),
+}
+
+impl Origin {
+    pub fn derived(from: &Origin, how: impl Into<String>) -> Origin {
+        Origin::Derived {
+            from: Box::new(from.clone()),
+            how: how.into(),
+        }
+    }
+
+    /// The span that authored the value, following derivations.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Origin::Config(s) | Origin::EnvFile(s) => Some(*s),
+            Origin::Derived { from, .. } => from.span(),
+            _ => None,
+        }
+    }
+
+    /// One line saying where the value came from, e.g. ``"`0x4E30` at ~/.openclaw/gw.json5:3:11"``.
+    pub fn describe(&self, sources: &SourceMap) -> String {
+        match self {
+            Origin::Config(s) => {
+                let f = sources.get(s.file);
+                format!(
+                    "`{}` at {}",
+                    one_line(&f.shown_text()[s.range()]),
+                    sources.locate(*s)
+                )
+            }
+            Origin::EnvFile(s) => {
+                let f = sources.get(s.file);
+                let (line, _) = f.line_col(s.start as usize);
+                format!(
+                    "`{}` at {}:{line}",
+                    one_line(&f.shown_text()[s.range()]),
+                    f.display
+                )
+            }
+            Origin::ProcessEnv(name) => format!("`{name}` in the process environment"),
+            Origin::Flag(flag) => format!("`{flag}`"),
+            Origin::Derived { from, how } => format!("{how}, from {}", from.describe(sources)),
+            Origin::Default(what) => what.clone(),
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    let s = s.trim();
+    match s.find(['\n', '\r']) {
+        Some(i) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// A value and its provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+impl<T> Resolved<T> {
+    pub fn new(value: T, origin: Origin) -> Resolved<T> {
+        Resolved { value, origin }
+    }
+}
+
+/// How an instance was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstanceKind {
+    /// `~/.openclaw`, run without `--profile`.
+    Default,
+    /// `~/.openclaw-NAME`, run with `--profile NAME`.
+    Profile,
+    /// Given on the command line or in a manifest.
+    Explicit,
+}
+
+/// One managed browser profile of an instance, after OpenClaw's own defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrowserProfile {
+    pub name: String,
+    pub driver: BrowserDriver,
+    /// `cdpPort` as written in the config (or `openclaw`'s derived one).
+    pub configured_port: Option<Resolved<i64>>,
+    /// The endpoint OpenClaw talks CDP to: for extension profiles the relay port.
+    pub endpoint: Option<Resolved<Endpoint>>,
+    /// Why the profile cannot be resolved (OpenClaw would throw).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrowserDriver {
+    Openclaw,
+    ExistingSession,
+    Extension,
+}
+
+/// A normalised CDP endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Endpoint {
+    /// Lowercased host; IPv6 in brackets.
+    pub host: String,
+    pub port: i64,
+}
+
+impl Endpoint {
+    /// Loopback per `src/gateway/net.ts` `isLoopbackHost`.
+    pub fn is_loopback(&self) -> bool {
+        crate::ports::is_loopback_host(&self.host)
+    }
+}
+
+/// The ports an instance derives from its gateway port.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortMap {
+    pub gateway: Resolved<i64>,
+    pub browser_control: Resolved<i64>,
+    pub extension_relay: Resolved<i64>,
+    pub cdp_range: Resolved<(i64, i64)>,
+    /// MCP Apps sandbox host, only when `mcp.apps.enabled`.
+    pub mcp_sandbox: Option<Resolved<i64>>,
+}
+
+/// An agent's workspace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workspace {
+    pub agent: String,
+    pub path: Resolved<PathBuf>,
+}
+
+/// A channel credential, kept only as a hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credential {
+    /// `channels.telegram.botToken`.
+    pub key: String,
+    /// In-process hash (random keys per run): equal only if the secrets are equal.
+    pub hash: u64,
+    pub origin: Origin,
+}
+
+/// One gateway instance, resolved as OpenClaw resolves it.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// `default`, the profile name, or the explicit/manifest name.
+    pub name: String,
+    pub kind: InstanceKind,
+    /// The `--profile` OpenClaw is run with, if any.
+    pub profile: Option<String>,
+    pub state_dir: Resolved<PathBuf>,
+    pub config_path: Resolved<PathBuf>,
+    /// The environment after flags, `.env` files and the config `env` block.
+    pub env: Env,
+    /// The merged, substituted config (`None` when missing or broken).
+    pub config: Option<Node>,
+    /// Every file this instance read.
+    pub files: Vec<crate::source::FileId>,
+    pub load_errors: Vec<LoadError>,
+    /// Raw port values that OpenClaw rejects or ignores (for `invalid-port`).
+    pub port_problems: Vec<PortProblem>,
+    pub ports: PortMap,
+    pub browser_profiles: Vec<BrowserProfile>,
+    /// `browser.cdpUrl` after normalisation.
+    pub cdp_url: Option<Resolved<Endpoint>>,
+    /// The workspace of the agent that owns the instance's default data.
+    pub workspace: Resolved<PathBuf>,
+    pub workspaces: Vec<Workspace>,
+    pub credentials: Vec<Credential>,
+}
+
+/// A port value OpenClaw will not use as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortProblem {
+    /// `gateway.port`, `OPENCLAW_GATEWAY_PORT`, `browser.profiles.x.cdpPort`.
+    pub key: String,
+    pub raw: String,
+    pub origin: Origin,
+    /// What OpenClaw does about it.
+    pub effect: String,
+}
+
+/// Something found while discovering instances that is not an instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscoveryIssue {
+    pub path: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// Every instance on a host.
+#[derive(Debug)]
+pub struct Host {
+    /// The HOME the instances run with.
+    pub home: PathBuf,
+    pub instances: Vec<Instance>,
+    pub issues: Vec<DiscoveryIssue>,
+    pub sources: SourceMap,
+}
+
+impl Host {
+    pub fn instance(&self, name: &str) -> Option<&Instance> {
+        self.instances.iter().find(|i| i.name == name)
+    }
+}

@@ -1,0 +1,3 @@
+//! Renderers. Each takes data and returns text; `main.rs` writes it.
+
+pub mod ports;

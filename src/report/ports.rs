@@ -1,0 +1,132 @@
+//! `clawfence ports`: every instance's port map, as a table or as JSON.
+
+use crate::model::{Host, Instance, Origin};
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PortsJson {
+    instances: Vec<InstanceJson>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InstanceJson {
+    name: String,
+    config_path: String,
+    state_dir: String,
+    workspace: String,
+    ports: PortsOf,
+    sources: Sources,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PortsOf {
+    gateway: i64,
+    browser_control: i64,
+    extension_relay: i64,
+    cdp_range: Range,
+    cdp_ports: BTreeMap<String, i64>,
+}
+
+#[derive(Serialize)]
+struct Range {
+    start: i64,
+    end: i64,
+}
+
+#[derive(Serialize)]
+struct Sources {
+    gateway: String,
+}
+
+/// The CDP port of every browser profile that has a numeric `cdpPort` after
+/// OpenClaw's defaults (the `openclaw` profile's is derived).
+pub fn cdp_ports(i: &Instance) -> BTreeMap<String, i64> {
+    i.browser_profiles
+        .iter()
+        .filter_map(|p| Some((p.name.clone(), p.configured_port.as_ref()?.value)))
+        .collect()
+}
+
+/// Where the gateway port came from, in words.
+pub fn gateway_source(host: &Host, i: &Instance) -> String {
+    match &i.ports.gateway.origin {
+        Origin::Config(_) => format!(
+            "`gateway.port` {}",
+            i.ports.gateway.origin.describe(&host.sources)
+        ),
+        other => other.describe(&host.sources),
+    }
+}
+
+fn shown(host: &Host, p: &std::path::Path) -> String {
+    crate::load::display_path(p, &host.home, "~")
+}
+
+/// The `--format json` document.
+pub fn to_json(host: &Host) -> String {
+    let doc = PortsJson {
+        instances: host
+            .instances
+            .iter()
+            .map(|i| InstanceJson {
+                name: i.name.clone(),
+                config_path: shown(host, &i.config_path.value),
+                state_dir: shown(host, &i.state_dir.value),
+                workspace: shown(host, &i.workspace.value),
+                ports: PortsOf {
+                    gateway: i.ports.gateway.value,
+                    browser_control: i.ports.browser_control.value,
+                    extension_relay: i.ports.extension_relay.value,
+                    cdp_range: Range {
+                        start: i.ports.cdp_range.value.0,
+                        end: i.ports.cdp_range.value.1,
+                    },
+                    cdp_ports: cdp_ports(i),
+                },
+                sources: Sources {
+                    gateway: gateway_source(host, i),
+                },
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&doc).expect("serialisable") + "\n"
+}
+
+/// The `--format table` text.
+pub fn to_table(host: &Host) -> String {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header([
+            "instance",
+            "gateway",
+            "control",
+            "relay",
+            "cdp range",
+            "cdp ports",
+            "gateway port from",
+        ]);
+    for i in &host.instances {
+        let (start, end) = i.ports.cdp_range.value;
+        let cdp = cdp_ports(i)
+            .iter()
+            .map(|(n, p)| format!("{n} {p}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        t.add_row([
+            i.name.clone(),
+            i.ports.gateway.value.to_string(),
+            i.ports.browser_control.value.to_string(),
+            i.ports.extension_relay.value.to_string(),
+            format!("{start}-{end}"),
+            cdp,
+            gateway_source(host, i),
+        ]);
+    }
+    format!("{t}\n")
+}
