@@ -5,7 +5,7 @@
 use crate::load::env::{Env, parse_dotenv};
 use crate::load::include::{LoadedConfig, load_config};
 use crate::load::json5::{Node, Value};
-use crate::load::{LoadError, Loader, Location, resolve_lexical, subst};
+use crate::load::{LoadError, LoadErrorKind, Loader, Location, resolve_lexical, subst};
 use crate::model::*;
 use crate::ports;
 use crate::secrets;
@@ -113,8 +113,12 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
     let browser = resolve_browser(root.as_ref(), &ports, &mut port_problems);
     let (workspace, workspaces) = r.workspaces(root.as_ref(), &state_dir.value);
     let credentials = credentials(root.as_ref());
+    if let Some(root) = &root {
+        r.errors.extend(unresolved_vars(root));
+    }
     for (name, error) in &browser.errors {
         r.errors.push(LoadError {
+            kind: LoadErrorKind::Value,
             message: error.clone(),
             location: match name {
                 Some(span) => Location::Span(*span),
@@ -353,6 +357,7 @@ impl Resolver<'_> {
             Ok(f) => f,
             Err(e) => {
                 self.errors.push(LoadError {
+                    kind: LoadErrorKind::Read,
                     message: format!("cannot read env file `{}`: {e}", loader.display(path)),
                     location: Location::Path(loader.display(path)),
                     related: vec![],
@@ -938,16 +943,12 @@ fn resolve_browser(
                 ));
                 raw_info = Some((u, origin));
             }
-            Err(e) => {
-                let missing: Vec<&str> = node.missing_vars().collect();
-                let why = if missing.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (`${{{}}}` is not set)", missing.join("}`, `${"))
-                };
+            // An unresolved `${VAR}` is reported once, as such (see `unresolved_vars`).
+            Err(e) if node.missing_vars().next().is_none() => {
                 out.errors
-                    .push((Some(node.span), format!("`browser.cdpUrl` {e}{why}")));
+                    .push((Some(node.span), format!("`browser.cdpUrl` {e}")));
             }
+            Err(_) => {}
         },
         None => {
             if control.value + 1 > ports::MAX_PORT {
@@ -1207,15 +1208,60 @@ fn resolve_browser(
                 match endpoint {
                     Ok(e) => profile.endpoint = Some(e),
                     Err(e) if raw_url.is_some() => {
-                        profile.error = Some(format!("`browser.profiles.{}.cdpUrl` {e}", r.name))
+                        profile.error = Some(format!("`browser.profiles.{}.cdpUrl` {e}", r.name));
+                        if url_entry.is_some_and(|u| u.node.missing_vars().next().is_none()) {
+                            out.errors.push((url_entry.map(|u| u.node.span), profile.error.clone().unwrap_or_default()));
+                        }
                     }
-                    Err(e) => profile.error = Some(e),
+                    Err(e) => {
+                        out.errors.push((r.node.map(|n| n.span), e.clone()));
+                        profile.error = Some(e);
+                    }
                 }
             }
         }
         out.profiles.push(profile);
     }
     out
+}
+
+/// `${VAR}`s left unresolved in the values clawfence reads: OpenClaw keeps the
+/// literal text (`onMissing` in `src/config/io.load.ts`), so a port, a path or a
+/// CDP URL silently becomes something else.
+fn unresolved_vars(root: &Node) -> Vec<LoadError> {
+    let field = |path: &[&str]| root.path(path).map(|e| &e.node);
+    let mut candidates: Vec<(String, Option<&Node>)> = vec![
+        ("gateway.port".into(), field(&["gateway", "port"])),
+        ("gateway.customBindHost".into(), field(&["gateway", "customBindHost"])),
+        ("browser.cdpUrl".into(), field(&["browser", "cdpUrl"])),
+        ("agents.defaults.workspace".into(), field(&["agents", "defaults", "workspace"])),
+    ];
+    let children = |path: &[&str]| field(path).and_then(Node::as_object).unwrap_or(&[]);
+    for e in children(&["browser", "profiles"]) {
+        candidates.push((format!("browser.profiles.{}.cdpUrl", e.key), e.node.get("cdpUrl")));
+    }
+    for e in children(&["agents", "entries"]) {
+        candidates.push((format!("agents.entries.{}.workspace", e.key), e.node.get("workspace")));
+        candidates.push((format!("agents.entries.{}.agentDir", e.key), e.node.get("agentDir")));
+    }
+    let found = candidates.into_iter().filter_map(|(path, node)| {
+        node.filter(|n| n.missing_vars().next().is_some())
+            .map(|n| (path, n))
+    });
+    found
+        .map(|(path, node)| {
+            let vars: Vec<String> = node.missing_vars().map(|v| format!("`${{{v}}}`")).collect();
+            LoadError {
+                kind: LoadErrorKind::Unresolved,
+                message: format!(
+                    "`{path}` uses {}, which is not set: OpenClaw keeps the literal text",
+                    vars.join(", ")
+                ),
+                location: Location::Span(node.span),
+                related: vec![],
+            }
+        })
+        .collect()
 }
 
 /// JavaScript truthiness, for `profiles.openclaw ||= …` and profile filtering.

@@ -260,4 +260,39 @@ mod tests {
         assert!(env.set_if_absent("B", "2", Origin::Default("x".into())));
         assert_eq!(env.get("A").unwrap().value, "1");
     }
+
+    #[test]
+    fn matches_npm_dotenv_on_tricky_input() {
+        // why: the expected pairs are what dotenv 17.4.2 `parse` (OpenClaw's own
+        // dependency) returned for this exact text, minus the keys OpenClaw drops
+        // (`P.Q`, `R-S`: not portable).
+        let text = "A=1\nB = spaced value  \nC=\"double # not comment\"\nD='single # not comment'\nE=unquoted # comment\nF=`back tick`\nG=\"multi\nline\"\nH=\nI\nJ:colon\nK: colon2\nexport L=exported\nM=\"escaped \\\" quote\"\nN='it''s'\nO=a=b=c\nP.Q=dotted\nR-S=dashed\n  T=indented\nU=#hash\nV=\"a\\nb\\rc\"\nW=   \"  inner space  \"   \nX=\"unterminated\nY=after\nZ=ends with quote\"\nAA='x' trailing\nBB=é unicode\nCC=$HOME/x\nDD=${A}\nEE\t=tab\nFF=value\t# tab comment\n";
+        let want: &[(&str, &str)] = &[
+            ("A", "1"),
+            ("B", "spaced value"),
+            ("C", "double # not comment"),
+            ("D", "single # not comment"),
+            ("E", "unquoted"),
+            ("F", "back tick"),
+            ("G", "multi\nline"),
+            ("H", ""),
+            ("K", "colon2"),
+            ("L", "exported"),
+            ("M", "escaped \\\" quote"),
+            ("N", "it''s"),
+            ("O", "a=b=c"),
+            ("T", "indented"),
+            ("U", ""),
+            ("V", "a\nb\rc"),
+            ("W", "  inner space  "),
+            ("X", "unterminated\nY=after\nZ=ends with quote"),
+            ("AA", "'x' trailing"),
+            ("BB", "é unicode"),
+            ("CC", "$HOME/x"),
+            ("DD", "${A}"),
+            ("EE", "tab"),
+            ("FF", "value"),
+        ];
+        assert_eq!(parse(text), pairs(want));
+    }
 }

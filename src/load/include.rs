@@ -9,7 +9,7 @@
 //! anything else is replaced).
 
 use super::json5::{self, Entry, Node, Value};
-use super::{LoadError, Loader, Location, canonical_or_lexical, resolve_lexical};
+use super::{LoadError, LoadErrorKind, Loader, Location, canonical_or_lexical, resolve_lexical};
 use crate::source::{FileId, SourceKind, Span};
 use std::path::{Path, PathBuf};
 
@@ -41,6 +41,7 @@ pub fn load_config(loader: &mut Loader, path: &Path, include_roots: &[PathBuf]) 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return out,
         Ok(m) if m.is_dir() => {
             out.errors.push(LoadError {
+                kind: LoadErrorKind::Read,
                 message: format!("config path `{}` is a directory", loader.display(path)),
                 location: Location::Path(loader.display(path)),
                 related: vec![],
@@ -53,6 +54,7 @@ pub fn load_config(loader: &mut Loader, path: &Path, include_roots: &[PathBuf]) 
         Ok(f) => f,
         Err(e) => {
             out.errors.push(LoadError {
+                kind: LoadErrorKind::Read,
                 message: format!("cannot read `{}`: {e}", loader.display(path)),
                 location: Location::Path(loader.display(path)),
                 related: vec![],
@@ -70,6 +72,7 @@ pub fn load_config(loader: &mut Loader, path: &Path, include_roots: &[PathBuf]) 
         }
         Err(e) => {
             out.errors.push(LoadError {
+                kind: LoadErrorKind::Syntax,
                 message: format!("OpenClaw cannot parse this file: {}", e.message),
                 location: Location::Span(Span::new(file, e.offset..e.offset)),
                 related: vec![],
@@ -274,6 +277,7 @@ impl Processor<'_, '_> {
         let file = self.read_guarded(include, &resolved, at)?;
         let parsed =
             json5::parse(&self.loader.sources.get(file).text, file).map_err(|e| LoadError {
+                kind: LoadErrorKind::Include,
                 message: format!(
                     "Failed to parse include file: {include} (resolved: {}): {}",
                     shown(self.loader, &resolved),
@@ -344,6 +348,7 @@ fn nlink(_: &std::fs::Metadata) -> u64 {
 
 fn error(message: String, at: Span) -> LoadError {
     LoadError {
+        kind: LoadErrorKind::Include,
         message,
         location: Location::Span(at),
         related: vec![],

@@ -15,9 +15,32 @@ pub enum Location {
     Path(String),
 }
 
+/// What kind of load problem it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadErrorKind {
+    /// The file exists but cannot be read.
+    Read,
+    /// Not valid JSON5: OpenClaw cannot parse it.
+    Syntax,
+    /// A broken `$include`: missing, cyclic, escaping, too deep, not parsable.
+    Include,
+    /// A `${VAR}` left unresolved where clawfence reads the value.
+    Unresolved,
+    /// A value OpenClaw throws on while resolving (`browser.cdpUrl`, relays).
+    Value,
+}
+
+impl LoadErrorKind {
+    /// Whether OpenClaw fails to load the config at all (and runs as if it were `{}`).
+    pub fn is_fatal(self) -> bool {
+        matches!(self, LoadErrorKind::Read | LoadErrorKind::Syntax | LoadErrorKind::Include)
+    }
+}
+
 /// A file that could not be loaded the way OpenClaw loads it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadError {
+    pub kind: LoadErrorKind,
     pub message: String,
     pub location: Location,
     /// Other places involved, e.g. the `$include` that pulled a broken file in.
