@@ -1,6 +1,7 @@
 //! Command-line arguments.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clawfence::finding::Severity;
 use std::path::PathBuf;
 
 /// A static isolation linter and preflight checker for hosts that run several
@@ -24,8 +25,32 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Find every isolation problem among the instances of a host.
+    Check(CheckArgs),
     /// Print the port map of every instance on the host.
     Ports(PortsArgs),
+    /// List the rules.
+    Rules,
+    /// Print the documentation of a rule.
+    Explain {
+        /// The rule id, e.g. `cdp-range-overlap`.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub host: HostArgs,
+    /// Report findings at or above this severity; exit 1 when there are any.
+    #[arg(long, value_enum, default_value_t = Severity::Warning)]
+    pub severity_min: Severity,
+    /// Run only this rule (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+    /// Do not run this rule (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub skip: Vec<String>,
 }
 
 /// Which host and which instances to look at.

@@ -5,12 +5,14 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod discover;
+pub mod finding;
 pub mod host;
 pub mod load;
 pub mod model;
 pub mod ports;
 pub mod report;
 pub mod resolve;
+pub mod rules;
 pub mod secrets;
 pub mod source;
 

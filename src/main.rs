@@ -5,8 +5,9 @@ mod cli;
 
 use anyhow::{Context as _, Result};
 use clap::Parser;
+use clawfence::rules::{self, RULES, Selection};
 use clawfence::{HostRequest, build_host, discover, report};
-use cli::{Cli, Command, HostArgs, PortsFormat};
+use cli::{CheckArgs, Cli, ColorChoice, Command, HostArgs, PortsFormat};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,7 +24,26 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let color = use_color(cli.color);
     match cli.command {
+        Command::Check(args) => check(&args, color),
+        Command::Rules => {
+            let mut t = comfy_table::Table::new();
+            t.load_style(comfy_table::presets::NOTHING)
+                .set_header(["rule", "default", "summary"]);
+            for r in RULES {
+                t.add_row([r.meta.id, r.meta.default_severity.as_str(), r.meta.summary]);
+            }
+            writeln!(std::io::stdout(), "{}", t.trim_fmt())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { id } => match rules::find(&id) {
+            Some(r) => {
+                std::io::stdout().write_all(r.meta.docs.as_bytes())?;
+                Ok(ExitCode::SUCCESS)
+            }
+            None => anyhow::bail!("no rule `{id}`; `clawfence rules` lists them"),
+        },
         Command::Ports(args) => {
             let req = host_request(&args.host)?;
             let host = build_host(&req)?;
@@ -35,6 +55,45 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Whether to colour: `--color`, else a terminal without `NO_COLOR`.
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+        }
+    }
+}
+
+fn selection(only: &[String], skip: &[String]) -> Result<Selection> {
+    for id in only.iter().chain(skip) {
+        if rules::find(id).is_none() {
+            anyhow::bail!("no rule `{id}`; `clawfence rules` lists them");
+        }
+    }
+    Ok(Selection {
+        only: only.to_vec(),
+        skip: skip.to_vec(),
+    })
+}
+
+fn check(args: &CheckArgs, color: bool) -> Result<ExitCode> {
+    let selection = selection(&args.only, &args.skip)?;
+    let host = build_host(&host_request(&args.host)?)?;
+    let findings: Vec<_> = rules::check(&host, &selection)
+        .into_iter()
+        .filter(|f| f.severity >= args.severity_min)
+        .collect();
+    let text = report::human::render(&host, &findings, color);
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(if findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn host_request(args: &HostArgs) -> Result<HostRequest> {

@@ -109,8 +109,25 @@ pub struct BrowserProfile {
     pub configured_port: Option<Resolved<i64>>,
     /// The endpoint OpenClaw talks CDP to: for extension profiles the relay port.
     pub endpoint: Option<Resolved<Endpoint>>,
+    /// How the endpoint's port was chosen.
+    pub port_kind: PortKind,
     /// Why the profile cannot be resolved (OpenClaw would throw).
     pub error: Option<String>,
+}
+
+/// How a browser profile's CDP port was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortKind {
+    /// `cdpPort` written in the config.
+    Pinned,
+    /// The first port of the managed CDP range (`openclaw` without `browser.cdpUrl`).
+    RangeStart,
+    /// The port of a configured CDP URL.
+    Url,
+    /// An extension relay port counted down from browser control + 8.
+    Relay,
+    /// No port (an existing session without a URL, or an error).
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +156,8 @@ impl Endpoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PortMap {
     pub gateway: Resolved<i64>,
+    /// Lower-precedence gateway port settings the winner overrode, by key.
+    pub gateway_shadowed: Vec<(String, Origin)>,
     pub browser_control: Resolved<i64>,
     pub extension_relay: Resolved<i64>,
     pub cdp_range: Resolved<(i64, i64)>,
@@ -151,6 +170,9 @@ pub struct PortMap {
 pub struct Workspace {
     pub agent: String,
     pub path: Resolved<PathBuf>,
+    /// The config key that set it (`agents.defaults.workspace`,
+    /// `agents.entries.<id>.workspace`), if any.
+    pub key: Option<String>,
 }
 
 /// A channel credential, kept only as a hash.
@@ -158,6 +180,8 @@ pub struct Workspace {
 pub struct Credential {
     /// `channels.telegram.botToken`.
     pub key: String,
+    /// `telegram`.
+    pub channel: String,
     /// In-process hash (random keys per run): equal only if the secrets are equal.
     pub hash: u64,
     pub origin: Origin,

@@ -85,6 +85,7 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
         ctx,
         env: ctx.base_env.clone(),
         loaded_env_files: Vec::new(),
+        env_values: Vec::new(),
         files: Vec::new(),
         errors: Vec::new(),
     };
@@ -101,6 +102,7 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
     let mut root = config.root;
     if let Some(node) = root.as_mut() {
         subst::substitute(node, &r.env);
+        r.mask_substituted_secrets(loader, node);
     }
     r.files.extend(config.files);
     r.errors.extend(config.errors);
@@ -108,11 +110,12 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
     let config_path = r.config_path();
 
     let mut port_problems = Vec::new();
-    let gateway = gateway_port(spec, &r.env, root.as_ref(), &mut port_problems);
-    let ports = derive_ports(&gateway, root.as_ref());
+    let (gateway, shadowed) = gateway_port(spec, &r.env, root.as_ref(), &mut port_problems);
+    let mut ports = derive_ports(&gateway, root.as_ref());
+    ports.gateway_shadowed = shadowed;
     let browser = resolve_browser(root.as_ref(), &ports, &mut port_problems);
     let (workspace, workspaces) = r.workspaces(root.as_ref(), &state_dir.value);
-    let credentials = credentials(root.as_ref());
+    let credentials = credentials(root.as_ref(), &r.env);
     if let Some(root) = &root {
         r.errors.extend(unresolved_vars(root));
     }
@@ -151,6 +154,8 @@ struct Resolver<'c> {
     ctx: &'c Context<'c>,
     env: Env,
     loaded_env_files: Vec<PathBuf>,
+    /// Where each variable's value was written in an env file, for masking.
+    env_values: Vec<(String, crate::source::Span)>,
     files: Vec<FileId>,
     errors: Vec<LoadError>,
 }
@@ -388,7 +393,20 @@ impl Resolver<'_> {
         if !self.files.contains(&file) {
             self.files.push(file);
         }
+        self.env_values
+            .extend(entries.iter().map(|e| (e.key.clone(), e.value_span)));
         entries
+    }
+
+    /// Masks, in every env file, the variables a secret config value was
+    /// substituted from (`botToken: "${TG}"` makes `TG=…` a secret too).
+    fn mask_substituted_secrets(&self, loader: &mut Loader, root: &Node) {
+        let names = secrets::secret_var_names(root);
+        for (key, span) in &self.env_values {
+            if names.iter().any(|n| n == key) {
+                loader.sources.mask(span.file, &[span.range()]);
+            }
+        }
     }
 
     /// Loads a `.env` file without overriding anything already set.
@@ -550,33 +568,50 @@ impl Resolver<'_> {
         let owner = roster.legacy_data_owner();
         let mut workspaces = Vec::new();
         for id in roster.ids() {
-            let own = roster
-                .entry(&id)
-                .and_then(|e| e.get("workspace"))
-                .and_then(|n| n.as_str().map(|s| (s.trim(), n.span)))
-                .filter(|(s, _)| !s.is_empty());
-            let path = if let Some((ws, span)) = own {
-                Resolved::new(self.user_path(ws), Origin::Config(span))
+            let own = roster.entry(&id).and_then(|(raw, e)| {
+                let n = e.get("workspace")?;
+                let s = n.as_str()?.trim();
+                (!s.is_empty()).then(|| (s, n.span, format!("agents.entries.{raw}.workspace")))
+            });
+            let defaults_key = || Some("agents.defaults.workspace".to_string());
+            let (path, key) = if let Some((ws, span, key)) = own {
+                (
+                    Resolved::new(self.user_path(ws), Origin::Config(span)),
+                    Some(key),
+                )
             } else if owner.as_deref() == Some(id.as_str()) {
                 match defaults_ws {
-                    Some((ws, span)) => Resolved::new(self.user_path(ws), Origin::Config(span)),
-                    None => self.default_workspace(),
+                    Some((ws, span)) => (
+                        Resolved::new(self.user_path(ws), Origin::Config(span)),
+                        defaults_key(),
+                    ),
+                    None => (self.default_workspace(), None),
                 }
             } else if let Some((ws, span)) = defaults_ws {
-                Resolved::new(
-                    self.user_path(ws).join(&id),
-                    Origin::derived(
-                        &Origin::Config(span),
-                        format!("`agents.defaults.workspace` + `{id}`"),
+                (
+                    Resolved::new(
+                        self.user_path(ws).join(&id),
+                        Origin::derived(
+                            &Origin::Config(span),
+                            format!("`agents.defaults.workspace` + `{id}`"),
+                        ),
                     ),
+                    defaults_key(),
                 )
             } else {
-                Resolved::new(
-                    state_dir.join(format!("workspace-{id}")),
-                    Origin::Default(format!("state dir + `workspace-{id}`")),
+                (
+                    Resolved::new(
+                        state_dir.join(format!("workspace-{id}")),
+                        Origin::Default(format!("state dir + `workspace-{id}`")),
+                    ),
+                    None,
                 )
             };
-            workspaces.push(Workspace { agent: id, path });
+            workspaces.push(Workspace {
+                agent: id,
+                path,
+                key,
+            });
         }
         let workspace = match owner {
             Some(id) => workspaces
@@ -711,11 +746,12 @@ impl<'a> Roster<'a> {
         ids
     }
 
-    fn entry(&self, id: &str) -> Option<&'a Node> {
+    /// The first entry whose id normalises to `id`, with its raw id.
+    fn entry(&self, id: &str) -> Option<(&str, &'a Node)> {
         self.entries
             .iter()
             .find(|(raw, _)| normalize_agent_id(raw) == id)
-            .map(|(_, n)| *n)
+            .map(|(raw, n)| (raw.as_str(), *n))
     }
 
     /// `tryResolveLegacyDataOwner`: the one `default: true` entry (unless ownership
@@ -748,7 +784,7 @@ fn gateway_port(
     env: &Env,
     root: Option<&Node>,
     problems: &mut Vec<PortProblem>,
-) -> Resolved<i64> {
+) -> (Resolved<i64>, Vec<(String, Origin)>) {
     let env_port = env.get("OPENCLAW_GATEWAY_PORT").and_then(|v| {
         let parsed = ports::parse_gateway_port_env(&v.value);
         if parsed.is_none() && !v.value.trim().is_empty() {
@@ -806,27 +842,38 @@ fn gateway_port(
             }
         }
     });
-    if let Some(p) = &spec.port {
-        return p.clone();
-    }
-    if let Some(p) = env_port {
-        return p;
-    }
-    if let Some(p) = config_port {
-        return p;
+    let mut shadowed = Vec::new();
+    let winner = if let Some(p) = &spec.port {
+        shadowed.extend(env_port.map(|e| ("OPENCLAW_GATEWAY_PORT".to_string(), e.origin)));
+        shadowed.extend(config_port.map(|c| ("gateway.port".to_string(), c.origin)));
+        Some(p.clone())
+    } else if let Some(p) = env_port {
+        shadowed.extend(config_port.map(|c| ("gateway.port".to_string(), c.origin)));
+        Some(p)
+    } else {
+        config_port
+    };
+    if let Some(p) = winner {
+        return (p, shadowed);
     }
     if let Some(name) = env
         .get("OPENCLAW_PROFILE")
         .and_then(|v| ports::normalize_profile_name(&v.value))
     {
-        return Resolved::new(
-            ports::hashed_profile_port(name),
-            Origin::Default(format!("hash of profile name `{name}`")),
+        return (
+            Resolved::new(
+                ports::hashed_profile_port(name),
+                Origin::Default(format!("hash of profile name `{name}`")),
+            ),
+            shadowed,
         );
     }
-    Resolved::new(
-        ports::DEFAULT_GATEWAY_PORT,
-        Origin::Default(format!("built-in default {}", ports::DEFAULT_GATEWAY_PORT)),
+    (
+        Resolved::new(
+            ports::DEFAULT_GATEWAY_PORT,
+            Origin::Default(format!("built-in default {}", ports::DEFAULT_GATEWAY_PORT)),
+        ),
+        shadowed,
     )
 }
 
@@ -893,6 +940,7 @@ fn derive_ports(gateway: &Resolved<i64>, root: Option<&Node>) -> PortMap {
         });
     PortMap {
         gateway: gateway.clone(),
+        gateway_shadowed: vec![],
         browser_control: control,
         extension_relay: relay,
         cdp_range,
@@ -968,6 +1016,8 @@ fn resolve_browser(
         name: String,
         node: Option<&'n Node>,
         cdp_port: Option<Resolved<i64>>,
+        /// How `cdp_port` was chosen when OpenClaw filled it in.
+        port_kind: PortKind,
         driver: BrowserDriver,
         implicit_url: Option<(ports::CdpUrl, Origin)>,
     }
@@ -1017,15 +1067,17 @@ fn resolve_browser(
                 name: e.key.clone(),
                 node: Some(node),
                 cdp_port,
+                port_kind: PortKind::Pinned,
                 driver,
                 implicit_url: None,
             });
         }
     }
     if !raws.iter().any(|r| r.name == "openclaw") {
-        let (port, implicit_url) = match &raw_info {
+        let (port, port_kind, implicit_url) = match &raw_info {
             Some((u, origin)) => (
                 Resolved::new(u.port, Origin::derived(origin, "port of `browser.cdpUrl`")),
+                PortKind::Url,
                 u.is_ws().then(|| (u.clone(), origin.clone())),
             ),
             None => (
@@ -1033,6 +1085,7 @@ fn resolve_browser(
                     range_start,
                     Origin::derived(&ports.cdp_range.origin, "first port of the CDP range"),
                 ),
+                PortKind::RangeStart,
                 None,
             ),
         };
@@ -1040,6 +1093,7 @@ fn resolve_browser(
             name: "openclaw".into(),
             node: None,
             cdp_port: Some(port),
+            port_kind,
             driver: BrowserDriver::Openclaw,
             implicit_url,
         });
@@ -1049,6 +1103,7 @@ fn resolve_browser(
             name: "user".into(),
             node: None,
             cdp_port: None,
+            port_kind: PortKind::None,
             driver: BrowserDriver::ExistingSession,
             implicit_url: None,
         });
@@ -1058,6 +1113,7 @@ fn resolve_browser(
             name: "chrome".into(),
             node: None,
             cdp_port: None,
+            port_kind: PortKind::None,
             driver: BrowserDriver::Extension,
             implicit_url: None,
         });
@@ -1087,6 +1143,7 @@ fn resolve_browser(
             driver: r.driver,
             configured_port: r.cdp_port.clone(),
             endpoint: None,
+            port_kind: r.port_kind,
             error: None,
         };
         let url_entry = r.node.and_then(|n| n.entry("cdpUrl"));
@@ -1112,6 +1169,9 @@ fn resolve_browser(
                         )
                     })
                 });
+                if r.cdp_port.is_none() {
+                    profile.port_kind = PortKind::Relay;
+                }
                 profile.endpoint = port.map(|p| {
                     Resolved::new(
                         Endpoint {
@@ -1206,11 +1266,20 @@ fn resolve_browser(
                     )),
                 };
                 match endpoint {
-                    Ok(e) => profile.endpoint = Some(e),
+                    Ok(e) => {
+                        // The port is the cdpPort's unless it came from the URL.
+                        if r.cdp_port.as_ref().map(|p| &p.origin) != Some(&e.origin) {
+                            profile.port_kind = PortKind::Url;
+                        }
+                        profile.endpoint = Some(e);
+                    }
                     Err(e) if raw_url.is_some() => {
                         profile.error = Some(format!("`browser.profiles.{}.cdpUrl` {e}", r.name));
                         if url_entry.is_some_and(|u| u.node.missing_vars().next().is_none()) {
-                            out.errors.push((url_entry.map(|u| u.node.span), profile.error.clone().unwrap_or_default()));
+                            out.errors.push((
+                                url_entry.map(|u| u.node.span),
+                                profile.error.clone().unwrap_or_default(),
+                            ));
                         }
                     }
                     Err(e) => {
@@ -1232,17 +1301,32 @@ fn unresolved_vars(root: &Node) -> Vec<LoadError> {
     let field = |path: &[&str]| root.path(path).map(|e| &e.node);
     let mut candidates: Vec<(String, Option<&Node>)> = vec![
         ("gateway.port".into(), field(&["gateway", "port"])),
-        ("gateway.customBindHost".into(), field(&["gateway", "customBindHost"])),
+        (
+            "gateway.customBindHost".into(),
+            field(&["gateway", "customBindHost"]),
+        ),
         ("browser.cdpUrl".into(), field(&["browser", "cdpUrl"])),
-        ("agents.defaults.workspace".into(), field(&["agents", "defaults", "workspace"])),
+        (
+            "agents.defaults.workspace".into(),
+            field(&["agents", "defaults", "workspace"]),
+        ),
     ];
     let children = |path: &[&str]| field(path).and_then(Node::as_object).unwrap_or(&[]);
     for e in children(&["browser", "profiles"]) {
-        candidates.push((format!("browser.profiles.{}.cdpUrl", e.key), e.node.get("cdpUrl")));
+        candidates.push((
+            format!("browser.profiles.{}.cdpUrl", e.key),
+            e.node.get("cdpUrl"),
+        ));
     }
     for e in children(&["agents", "entries"]) {
-        candidates.push((format!("agents.entries.{}.workspace", e.key), e.node.get("workspace")));
-        candidates.push((format!("agents.entries.{}.agentDir", e.key), e.node.get("agentDir")));
+        candidates.push((
+            format!("agents.entries.{}.workspace", e.key),
+            e.node.get("workspace"),
+        ));
+        candidates.push((
+            format!("agents.entries.{}.agentDir", e.key),
+            e.node.get("agentDir"),
+        ));
     }
     let found = candidates.into_iter().filter_map(|(path, node)| {
         node.filter(|n| n.missing_vars().next().is_some())
@@ -1276,7 +1360,7 @@ fn is_truthy(node: &Node) -> bool {
 }
 
 /// Channel credentials under `channels`, hashed.
-fn credentials(root: Option<&Node>) -> Vec<Credential> {
+fn credentials(root: Option<&Node>, env: &Env) -> Vec<Credential> {
     let mut out = Vec::new();
     let Some(channels) = root.and_then(|r| r.entry("channels")) else {
         return out;
@@ -1293,10 +1377,20 @@ fn credentials(root: Option<&Node>) -> Vec<Credential> {
                                 && !s.trim().is_empty()
                                 && e.node.missing_vars().next().is_none() =>
                         {
+                            // A value substituted from a variable was authored there.
+                            let origin = e
+                                .node
+                                .vars
+                                .iter()
+                                .find_map(|v| env.get(&v.name).map(|v| v.origin.clone()))
+                                .unwrap_or(Origin::Config(e.node.span));
+                            let channel =
+                                key_path.split('.').nth(1).unwrap_or("channel").to_string();
                             out.push(Credential {
                                 key: key_path,
+                                channel,
                                 hash: secrets::hash_secret(s.trim()),
-                                origin: Origin::Config(e.node.span),
+                                origin,
                             });
                         }
                         Value::Object(_) | Value::Array(_) => stack.push((key_path, &e.node)),

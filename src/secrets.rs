@@ -60,6 +60,25 @@ pub fn secret_ranges(node: &Node) -> Vec<Range<usize>> {
     out
 }
 
+/// The `${VAR}` names used inside secret values (after substitution).
+pub fn secret_var_names(node: &Node) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![(node, false)];
+    while let Some((node, secret)) = stack.pop() {
+        match &node.value {
+            Value::String(_) if secret => out.extend(node.vars.iter().map(|v| v.name.clone())),
+            Value::Array(items) => stack.extend(items.iter().map(|n| (n, secret))),
+            Value::Object(entries) => stack.extend(
+                entries
+                    .iter()
+                    .map(|e| (&e.node, secret || is_secret_key(&e.key))),
+            ),
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

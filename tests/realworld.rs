@@ -23,7 +23,9 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// `… at LINE:COL` in a JSON5 parse failure message.
 fn oracle_position(messages: &[Value]) -> Option<(usize, usize)> {
-    let m = messages.iter().find_map(|m| m.as_str().filter(|s| s.contains("JSON5 parse failed")))?;
+    let m = messages
+        .iter()
+        .find_map(|m| m.as_str().filter(|s| s.contains("JSON5 parse failed")))?;
     let tail = &m[m.rfind(" at ")? + 4..];
     let (l, c) = tail.split_once(':')?;
     Some((l.trim().parse().ok()?, c.trim().parse().ok()?))
@@ -33,7 +35,10 @@ fn oracle_position(messages: &[Value]) -> Option<(usize, usize)> {
 fn loader_agrees_with_openclaw_on_every_real_config() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld");
     if !root.is_dir() {
-        eprintln!("skipped: {} is absent (it lives beside the repo, not in it)", root.display());
+        eprintln!(
+            "skipped: {} is absent (it lives beside the repo, not in it)",
+            root.display()
+        );
         return;
     }
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
@@ -46,29 +51,39 @@ fn loader_agrees_with_openclaw_on_every_real_config() {
     let mut failures = Vec::new();
     for case in &cases {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
-        let oracle: Value = serde_json::from_str(&std::fs::read_to_string(case.join("oracle.json")).unwrap()).unwrap();
+        let oracle: Value =
+            serde_json::from_str(&std::fs::read_to_string(case.join("oracle.json")).unwrap())
+                .unwrap();
         let rw = &oracle["rw"];
         let home = tempfile::tempdir().unwrap();
         copy_dir(case, &home.path().join(".openclaw-rw"));
-        let host = build_host(&HostRequest::home(home.path().to_path_buf(), home.path().to_path_buf())).unwrap();
+        let host = build_host(&HostRequest::home(
+            home.path().to_path_buf(),
+            home.path().to_path_buf(),
+        ))
+        .unwrap();
         let i = host.instance("rw").expect("profile rw");
-        let load_failures: Vec<_> = i
-            .load_errors
-            .iter()
-            .filter(|e| e.kind.is_fatal())
-            .collect();
+        let load_failures: Vec<_> = i.load_errors.iter().filter(|e| e.kind.is_fatal()).collect();
         if rw["parses"] == Value::Bool(true) {
             if !load_failures.is_empty() {
-                failures.push(format!("{name}: OpenClaw loads it, clawfence says {:?}", load_failures[0].message));
+                failures.push(format!(
+                    "{name}: OpenClaw loads it, clawfence says {:?}",
+                    load_failures[0].message
+                ));
             }
             if let Some(port) = rw["gatewayPort"].as_i64()
                 && port != i.ports.gateway.value
             {
-                failures.push(format!("{name}: gateway port {} != OpenClaw {port}", i.ports.gateway.value));
+                failures.push(format!(
+                    "{name}: gateway port {} != OpenClaw {port}",
+                    i.ports.gateway.value
+                ));
             }
         } else {
             let Some(err) = load_failures.first() else {
-                failures.push(format!("{name}: OpenClaw cannot load it, clawfence loads it"));
+                failures.push(format!(
+                    "{name}: OpenClaw cannot load it, clawfence loads it"
+                ));
                 continue;
             };
             let Location::Span(at) = err.location else {
@@ -79,16 +94,28 @@ fn loader_agrees_with_openclaw_on_every_real_config() {
             if let Some((line, col)) = oracle_position(rw["messages"].as_array().unwrap()) {
                 let got = file.line_col(at.start as usize);
                 if file.display != "~/.openclaw-rw/openclaw.json" || got != (line, col) {
-                    failures.push(format!("{name}: error at {}:{got:?}, OpenClaw {line}:{col}", file.display));
+                    failures.push(format!(
+                        "{name}: error at {}:{got:?}, OpenClaw {line}:{col}",
+                        file.display
+                    ));
                 }
             }
             // The port falls back as if the config were empty (hash of `rw`).
             if let Some(port) = rw["gatewayPort"].as_i64()
                 && port != i.ports.gateway.value
             {
-                failures.push(format!("{name}: gateway port {} != OpenClaw {port}", i.ports.gateway.value));
+                failures.push(format!(
+                    "{name}: gateway port {} != OpenClaw {port}",
+                    i.ports.gateway.value
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases disagree:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases disagree:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

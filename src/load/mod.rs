@@ -33,7 +33,10 @@ pub enum LoadErrorKind {
 impl LoadErrorKind {
     /// Whether OpenClaw fails to load the config at all (and runs as if it were `{}`).
     pub fn is_fatal(self) -> bool {
-        matches!(self, LoadErrorKind::Read | LoadErrorKind::Syntax | LoadErrorKind::Include)
+        matches!(
+            self,
+            LoadErrorKind::Read | LoadErrorKind::Syntax | LoadErrorKind::Include
+        )
     }
 }
 

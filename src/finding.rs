@@ -1,0 +1,81 @@
+//! What rules produce: findings with labels in every file involved. Data only.
+
+use crate::load::Location;
+use crate::rules::RuleMeta;
+use serde::Serialize;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A place in a file and what it has to do with the finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub location: Location,
+    /// A short noun phrase: "gateway port of `rescue`", "also used by `main`".
+    pub message: String,
+    /// The config key at this place, when there is one (`gateway.port`).
+    pub target: Option<String>,
+}
+
+/// One problem, about one or more instances.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    /// Lowercase, no trailing period, values in backticks, every instance named.
+    pub message: String,
+    /// The instances involved, sorted.
+    pub instances: Vec<String>,
+    /// Where the fix goes; `None` when nothing involved has a place in a file.
+    pub primary: Option<Label>,
+    /// The other places involved (the other instance's file, provenance hops).
+    pub secondary: Vec<Label>,
+    /// Facts without a place: defaults, derivations, what overrode what.
+    pub notes: Vec<String>,
+    /// One concrete action with a computed value.
+    pub help: Option<String>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static RuleMeta, message: String, mut instances: Vec<String>) -> Finding {
+        instances.sort();
+        instances.dedup();
+        Finding {
+            rule,
+            severity: rule.default_severity,
+            message,
+            instances,
+            primary: None,
+            secondary: vec![],
+            notes: vec![],
+            help: None,
+        }
+    }
+
+    /// Every label, primary first.
+    pub fn labels(&self) -> impl Iterator<Item = &Label> {
+        self.primary.iter().chain(self.secondary.iter())
+    }
+}

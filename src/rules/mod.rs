@@ -1,0 +1,410 @@
+//! The rules: one plain list, one pure function per rule, one file per rule.
+//!
+//! A rule reads the resolved [`Host`] and pushes [`Finding`]s; it does no I/O and
+//! prints nothing. Shared vocabulary (port inventory, help lines, labels) lives here.
+
+mod base_ports_too_close;
+mod cdp_range_fallback;
+mod cdp_range_overlap;
+mod invalid_config;
+mod invalid_port;
+mod port_collision;
+mod shared_cdp_url;
+mod shared_channel_token;
+mod shared_config_file;
+mod shared_state_dir;
+mod shared_workspace;
+
+use crate::finding::{Finding, Label, Severity};
+use crate::load::Location;
+use crate::model::{BrowserDriver, Host, Instance, InstanceKind, Origin, PortKind};
+use crate::ports;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// What a rule is, for the registry, `clawfence rules` and the docs.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Kebab-case, names the problem; the same string in the module, the docs page,
+    /// the fixtures directory and the JSON `checkId`.
+    pub id: &'static str,
+    pub default_severity: Severity,
+    /// One lowercase line: the first paragraph of `rules/<id>.md`.
+    pub summary: &'static str,
+    /// `rules/<id>.md`, printed by `clawfence explain <id>`.
+    pub docs: &'static str,
+}
+
+/// A rule: its metadata and its check.
+pub struct Rule {
+    pub meta: &'static RuleMeta,
+    pub check: fn(&Host, &mut Vec<Finding>),
+}
+
+/// Every rule, alphabetical.
+pub static RULES: &[Rule] = &[
+    base_ports_too_close::RULE,
+    cdp_range_fallback::RULE,
+    cdp_range_overlap::RULE,
+    invalid_config::RULE,
+    invalid_port::RULE,
+    port_collision::RULE,
+    shared_cdp_url::RULE,
+    shared_channel_token::RULE,
+    shared_config_file::RULE,
+    shared_state_dir::RULE,
+    shared_workspace::RULE,
+];
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.meta.id == id)
+}
+
+/// Which rules run.
+#[derive(Debug, Default, Clone)]
+pub struct Selection {
+    /// Only these (empty: all).
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    pub fn includes(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|o| o == id))
+            && !self.skip.iter().any(|s| s == id)
+    }
+}
+
+/// Runs the selected rules, keeps the strongest finding per group of instances and
+/// root cause, and sorts the result.
+pub fn check(host: &Host, selection: &Selection) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in RULES.iter().filter(|r| selection.includes(r.meta.id)) {
+        (rule.check)(host, &mut findings);
+    }
+    let mut findings = keep_strongest(findings);
+    findings.sort_by(|a, b| {
+        (a.rule.id, &a.instances, &a.message).cmp(&(b.rule.id, &b.instances, &b.message))
+    });
+    findings
+}
+
+/// Rules that share a root cause, strongest first: for the same set of instances
+/// only the first one that fired is reported.
+const FAMILIES: &[&[&str]] = &[
+    &[
+        "port-collision",
+        "base-ports-too-close",
+        "cdp-range-overlap",
+    ],
+    &["shared-state-dir", "shared-config-file", "shared-workspace"],
+];
+
+fn keep_strongest(findings: Vec<Finding>) -> Vec<Finding> {
+    let rank = |id: &str| {
+        FAMILIES
+            .iter()
+            .enumerate()
+            .find_map(|(f, ids)| ids.iter().position(|x| *x == id).map(|r| (f, r)))
+    };
+    let mut best: std::collections::HashMap<(usize, Vec<String>), usize> = Default::default();
+    for f in &findings {
+        if let Some((family, r)) = rank(f.rule.id) {
+            let e = best.entry((family, f.instances.clone())).or_insert(r);
+            *e = (*e).min(r);
+        }
+    }
+    findings
+        .into_iter()
+        .filter(|f| match rank(f.rule.id) {
+            Some((family, r)) => best.get(&(family, f.instances.clone())) == Some(&r),
+            None => true,
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Shared vocabulary for rules.
+
+/// A label at the place that authored `origin`, if it has one.
+pub(crate) fn label(
+    origin: &Origin,
+    message: impl Into<String>,
+    target: Option<&str>,
+) -> Option<Label> {
+    origin.span().map(|span| Label {
+        location: Location::Span(span),
+        message: message.into(),
+        target: target.map(str::to_string),
+    })
+}
+
+/// "`what` is the hash of profile name `rescue`": a note for a value without a place.
+pub(crate) fn origin_note(host: &Host, what: &str, origin: &Origin) -> String {
+    format!("{what} comes from {}", origin.describe(&host.sources))
+}
+
+/// Adds `origin` as the primary label, or as a secondary one when a primary is
+/// set; an origin without a place becomes a note.
+pub(crate) fn attach(
+    host: &Host,
+    f: &mut Finding,
+    origin: &Origin,
+    message: String,
+    target: Option<&str>,
+) {
+    match label(origin, message.clone(), target) {
+        Some(l) if f.primary.is_none() => f.primary = Some(l),
+        Some(l) => f.secondary.push(l),
+        None => f.notes.push(origin_note(host, &message, origin)),
+    }
+}
+
+/// Labels an instance's gateway port where it was set, and every lower-precedence
+/// setting it overrode ("`gateway.port` … is overridden by `OPENCLAW_GATEWAY_PORT`").
+pub(crate) fn attach_gateway(host: &Host, f: &mut Finding, i: &Instance) {
+    let gw = &i.ports.gateway;
+    let text = format!("gateway port `{}` of `{}`", gw.value, i.name);
+    attach(host, f, &gw.origin, text, Some("gateway.port"));
+    let winner = match &gw.origin {
+        Origin::EnvFile(_) | Origin::ProcessEnv(_) => "`OPENCLAW_GATEWAY_PORT`".to_string(),
+        Origin::Flag(flag) => format!("`{flag}`"),
+        _ => return,
+    };
+    for (key, origin) in &i.ports.gateway_shadowed {
+        let text = format!("`{key}` of `{}` is overridden by {winner}", i.name);
+        if let Some(l) = label(origin, text, Some(key)) {
+            f.secondary.push(l);
+        }
+    }
+}
+
+/// `` `a` and `b` ``, `` `a`, `b` and `c` ``.
+pub(crate) fn names(list: &[String]) -> String {
+    let quoted: Vec<String> = list.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.len() {
+        0 => String::new(),
+        1 => quoted[0].clone(),
+        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}
+
+/// Which instance of a group should move: not the default one, else the last by name.
+pub(crate) fn to_move<'h>(group: &[&'h Instance]) -> &'h Instance {
+    group
+        .iter()
+        .rev()
+        .find(|i| i.kind != InstanceKind::Default)
+        .or_else(|| group.last())
+        .copied()
+        .expect("a group has instances")
+}
+
+/// The `openclaw` command prefix that addresses an instance.
+pub(crate) fn openclaw_cmd(i: &Instance) -> String {
+    match (&i.kind, &i.profile) {
+        (_, Some(p)) if p == "dev" => "openclaw --dev".into(),
+        (_, Some(p)) => format!("openclaw --profile {p}"),
+        (InstanceKind::Explicit, None) => format!(
+            "OPENCLAW_CONFIG_PATH={} openclaw",
+            i.config_path.value.display()
+        ),
+        _ => "openclaw".into(),
+    }
+}
+
+/// A help line that moves `i` to gateway port `port`, written where its port is set.
+pub(crate) fn move_port_help(host: &Host, i: &Instance, port: i64) -> String {
+    let lead = format!("move `{}` to base port `{port}`", i.name);
+    match &i.ports.gateway.origin {
+        Origin::EnvFile(span) => format!(
+            "{lead}: set `OPENCLAW_GATEWAY_PORT={port}` in `{}` (it overrides `gateway.port`)",
+            host.sources.get(span.file).display
+        ),
+        Origin::ProcessEnv(_) => format!("{lead}: start it with `OPENCLAW_GATEWAY_PORT={port}`"),
+        Origin::Flag(f) if f == "--dev" => {
+            format!("{lead}: start it with `openclaw --dev gateway --port {port}`")
+        }
+        Origin::Flag(_) => format!("{lead}: start it with `--port {port}`"),
+        _ => format!(
+            "{lead}: `{} config set gateway.port {port}`",
+            openclaw_cmd(i)
+        ),
+    }
+}
+
+/// The nearest base port for `i` that keeps its whole footprint clear of every
+/// other instance's base by at least [`ports::FOOTPRINT`].
+pub(crate) fn free_base(host: &Host, i: &Instance) -> Option<i64> {
+    let taken: Vec<i64> = host
+        .instances
+        .iter()
+        .filter(|o| o.name != i.name)
+        .map(|o| o.ports.gateway.value)
+        .collect();
+    let near = i
+        .ports
+        .gateway
+        .value
+        .clamp(1, ports::MAX_PORT - ports::FOOTPRINT + 1);
+    ports::nearest_free_base(near, &taken, ports::FOOTPRINT)
+}
+
+/// The help line for moving `i` off its port, with a computed free base.
+pub(crate) fn free_port_help(host: &Host, i: &Instance) -> Option<String> {
+    free_base(host, i).map(|p| move_port_help(host, i, p))
+}
+
+/// A port an instance binds (or attaches to), with what it is and where it came from.
+#[derive(Debug, Clone)]
+pub(crate) struct PortUse {
+    pub port: i64,
+    pub what: String,
+    pub origin: Origin,
+    /// Derived by OpenClaw's fallback to the default ports (cdp-range-fallback's).
+    pub fallback: bool,
+    /// Taken from a configured CDP URL rather than bound by this instance's Chrome.
+    pub from_url: bool,
+    /// Follows from the gateway port (moving the base moves it).
+    pub from_gateway: bool,
+    /// The browser profile it belongs to.
+    pub profile: Option<String>,
+}
+
+/// Every concrete local port of an instance: gateway, browser control, the MCP
+/// sandbox, each extension relay, and each loopback CDP port of its browser profiles.
+pub(crate) fn port_uses(i: &Instance) -> Vec<PortUse> {
+    let p = &i.ports;
+    let control_fell_back = p.browser_control.value != p.gateway.value + 2;
+    let range_fell_back = p.cdp_range.value.0 != p.browser_control.value + 9;
+    let mut out = vec![
+        PortUse {
+            port: p.gateway.value,
+            what: "gateway port".into(),
+            origin: p.gateway.origin.clone(),
+            fallback: false,
+            from_url: false,
+            from_gateway: true,
+            profile: None,
+        },
+        PortUse {
+            port: p.browser_control.value,
+            what: "browser control port".into(),
+            origin: p.browser_control.origin.clone(),
+            fallback: control_fell_back,
+            from_url: false,
+            from_gateway: true,
+            profile: None,
+        },
+    ];
+    if let Some(m) = &p.mcp_sandbox {
+        out.push(PortUse {
+            port: m.value,
+            what: "MCP Apps sandbox port".into(),
+            origin: m.origin.clone(),
+            fallback: false,
+            from_url: false,
+            from_gateway: matches!(m.origin, Origin::Derived { .. }),
+            profile: None,
+        });
+    }
+    for b in &i.browser_profiles {
+        let Some(ep) = &b.endpoint else { continue };
+        let what = match b.driver {
+            BrowserDriver::Extension => format!("extension relay of browser profile `{}`", b.name),
+            BrowserDriver::Openclaw if ep.value.is_loopback() => {
+                format!("CDP port of browser profile `{}`", b.name)
+            }
+            // A remote browser or an existing session is an endpoint, not a local port.
+            _ => continue,
+        };
+        let from_url = b.port_kind == PortKind::Url;
+        let fallback = (b.port_kind == PortKind::Relay && control_fell_back)
+            || (b.port_kind == PortKind::RangeStart && range_fell_back);
+        out.push(PortUse {
+            port: ep.value.port,
+            what,
+            origin: ep.origin.clone(),
+            fallback,
+            from_url,
+            from_gateway: matches!(b.port_kind, PortKind::Relay | PortKind::RangeStart),
+            profile: Some(b.name.clone()),
+        });
+    }
+    out
+}
+
+/// A path compared the way the filesystem sees it: symlinks resolved where the
+/// path exists (deepest existing ancestor), `..` folded everywhere.
+pub(crate) fn canonical(p: &Path) -> PathBuf {
+    let mut existing = p.to_path_buf();
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(&existing) {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return out;
+        }
+        match (
+            existing.file_name().map(|n| n.to_os_string()),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return p.to_path_buf(),
+        }
+    }
+}
+
+/// Groups of items sharing a key, and pairs where one key is a path inside
+/// another, in n log n: `items` are `(canonical path, payload)`.
+pub(crate) struct PathGroups<T> {
+    /// Items with the same path and at least two distinct owners.
+    pub equal: Vec<Vec<T>>,
+    /// `(outer, inner)` where inner's path lies inside outer's.
+    pub nested: Vec<(T, T)>,
+}
+
+pub(crate) fn group_paths<T: Clone>(mut items: Vec<(PathBuf, String, T)>) -> PathGroups<T> {
+    items.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut equal = Vec::new();
+    let mut nested = Vec::new();
+    let mut i = 0;
+    // Distinct paths in sorted order, with the first owner's item for each.
+    let mut stack: Vec<(PathBuf, String, T)> = Vec::new();
+    while i < items.len() {
+        let mut j = i;
+        while j < items.len() && items[j].0 == items[i].0 {
+            j += 1;
+        }
+        let owners: BTreeSet<&String> = items[i..j].iter().map(|x| &x.1).collect();
+        if owners.len() > 1 {
+            equal.push(items[i..j].iter().map(|x| x.2.clone()).collect());
+        }
+        let (path, owner, payload) = items[i].clone();
+        while stack.last().is_some_and(|(p, _, _)| !path.starts_with(p)) {
+            stack.pop();
+        }
+        if let Some((_, outer_owner, outer)) = stack.iter().rev().find(|(_, o, _)| *o != owner) {
+            let _ = outer_owner;
+            nested.push((outer.clone(), payload.clone()));
+        }
+        stack.push((path, owner, payload));
+        i = j;
+    }
+    PathGroups { equal, nested }
+}
+
+/// `~/…` for a path below HOME.
+pub(crate) fn shown(host: &Host, p: &Path) -> String {
+    crate::load::display_path(p, &host.home, "~")
+}
+
+/// The instances of a host by name.
+pub(crate) fn by_name<'h>(host: &'h Host, name: &str) -> &'h Instance {
+    host.instance(name).expect("finding names a known instance")
+}

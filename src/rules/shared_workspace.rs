@@ -1,0 +1,108 @@
+//! `shared-workspace`: agent workspaces of two instances are equal or nested.
+
+use super::{Rule, RuleMeta, attach, canonical, group_paths, openclaw_cmd, shown};
+use crate::finding::{Finding, Severity};
+use crate::model::{Host, Instance, InstanceKind, Workspace};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "shared-workspace",
+    default_severity: Severity::Error,
+    summary: "agent workspaces of two instances are the same directory, or one is inside the other",
+    docs: include_str!("../../rules/shared-workspace.md"),
+};
+
+pub const RULE: Rule = Rule { meta: &META, check };
+
+type Owned<'h> = (&'h Instance, &'h Workspace);
+
+fn check(host: &Host, out: &mut Vec<Finding>) {
+    let items = host
+        .instances
+        .iter()
+        .flat_map(|i| {
+            i.workspaces
+                .iter()
+                .map(move |w| (canonical(&w.path.value), i.name.clone(), (i, w)))
+        })
+        .collect();
+    let groups = group_paths::<Owned>(items);
+    for group in groups.equal {
+        let mut owners: Vec<String> = group.iter().map(|(i, _)| i.name.clone()).collect();
+        owners.dedup();
+        let who: Vec<String> = group.iter().map(|(i, w)| describe(i, w)).collect();
+        let dir = shown(host, &group[0].1.path.value);
+        let mut f = Finding::new(
+            &META,
+            format!("{} share workspace `{dir}`", join(&who)),
+            owners,
+        );
+        let mover = mover(&group);
+        label_all(host, &mut f, mover, &group);
+        f.help = Some(help(host, mover));
+        out.push(f);
+    }
+    for (outer, inner) in groups.nested {
+        let mut f = Finding::new(
+            &META,
+            format!(
+                "workspace of {} (`{}`) lies inside the workspace of {} (`{}`)",
+                describe(inner.0, inner.1),
+                shown(host, &inner.1.path.value),
+                describe(outer.0, outer.1),
+                shown(host, &outer.1.path.value)
+            ),
+            vec![outer.0.name.clone(), inner.0.name.clone()],
+        );
+        label_all(host, &mut f, inner, &[inner, outer]);
+        f.help = Some(help(host, inner));
+        out.push(f);
+    }
+}
+
+fn describe(i: &Instance, w: &Workspace) -> String {
+    format!("agent `{}` of `{}`", w.agent, i.name)
+}
+
+fn join(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+/// The workspace to change: one of a named instance, the last by name.
+fn mover<'h>(group: &[Owned<'h>]) -> Owned<'h> {
+    *group
+        .iter()
+        .rev()
+        .find(|(i, _)| i.kind != InstanceKind::Default)
+        .unwrap_or(&group[group.len() - 1])
+}
+
+fn label_all(host: &Host, f: &mut Finding, first: Owned, group: &[Owned]) {
+    let rest = group
+        .iter()
+        .filter(|g| !(g.0.name == first.0.name && g.1.agent == first.1.agent));
+    for (i, w) in std::iter::once(&first).chain(rest) {
+        let text = format!("workspace of agent `{}` of `{}`", w.agent, i.name);
+        attach(host, f, &w.path.origin, text, w.key.as_deref());
+    }
+}
+
+fn help(host: &Host, (i, w): Owned) -> String {
+    let own = shown(
+        host,
+        &i.state_dir.value.join(format!("workspace-{}", w.agent)),
+    );
+    let key = w
+        .key
+        .clone()
+        .unwrap_or_else(|| format!("agents.entries.{}.workspace", w.agent));
+    format!(
+        "give agent `{}` of `{}` its own workspace: `{} config set {key} {own}`",
+        w.agent,
+        i.name,
+        openclaw_cmd(i)
+    )
+}

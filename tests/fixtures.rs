@@ -1,0 +1,93 @@
+//! `fixtures/<rule-id>/<scenario>/home/` is a fake HOME; `expected.txt` beside it
+//! is what `clawfence check --color never` prints for it. A missing expectation
+//! fails; `BLESS=1 cargo test --test fixtures` rewrites them. `FIXTURE=<rule-id>`
+//! runs one rule's scenarios.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn scenarios() -> Vec<(String, PathBuf)> {
+    let filter = std::env::var("FIXTURE").ok();
+    let mut out = Vec::new();
+    for rule in std::fs::read_dir(root()).unwrap() {
+        let rule = rule.unwrap().path();
+        let id = rule.file_name().unwrap().to_string_lossy().to_string();
+        if filter.as_ref().is_some_and(|f| f != &id) {
+            continue;
+        }
+        for s in std::fs::read_dir(&rule).unwrap() {
+            out.push((id.clone(), s.unwrap().path()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_scenario_prints_its_expected_output() {
+    let mut failures = Vec::new();
+    for (_, dir) in scenarios() {
+        let home = dir.join("home");
+        assert!(home.is_dir(), "{} has no home/", dir.display());
+        let (text, findings, _) = common::human(&home);
+        failures.extend(
+            common::style_problems(&findings)
+                .into_iter()
+                .map(|p| format!("{}: {p}", dir.display())),
+        );
+        let expected = dir.join("expected.txt");
+        if common::blessing() {
+            std::fs::write(&expected, &text).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(&expected) {
+            Ok(want) if want == text => {}
+            Ok(want) => failures.push(format!(
+                "{}: output differs (BLESS=1 to accept)\n--- expected\n{want}--- got\n{text}",
+                dir.display()
+            )),
+            Err(_) => failures.push(format!(
+                "{}: no expected.txt (BLESS=1 to write it)",
+                dir.display()
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_rule_has_a_firing_and_a_silent_scenario() {
+    let mut problems = Vec::new();
+    for rule in clawfence::rules::RULES {
+        let id = rule.meta.id;
+        let dirs: Vec<PathBuf> = scenarios()
+            .into_iter()
+            .filter(|(r, _)| r == id)
+            .map(|(_, d)| d)
+            .collect();
+        if dirs.is_empty() && std::env::var("FIXTURE").is_err() {
+            problems.push(format!("`{id}` has no scenarios under fixtures/{id}/"));
+            continue;
+        }
+        let fires = |d: &PathBuf| {
+            common::check(&d.join("home"))
+                .1
+                .iter()
+                .any(|f| f.rule.id == id)
+        };
+        if !dirs.is_empty() && !dirs.iter().any(fires) {
+            problems.push(format!("no scenario of `{id}` makes it fire"));
+        }
+        if !dirs.is_empty() && dirs.iter().all(fires) {
+            problems.push(format!(
+                "`{id}` has no near-miss scenario that stays silent"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
