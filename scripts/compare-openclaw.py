@@ -89,8 +89,17 @@ def openclaw_available(openclaw: Path) -> bool:
 
 
 def openclaw_json(openclaw: Path, home: Path, args: list[str]):
-    """Runs OpenClaw and parses its stdout as JSON; raises RuntimeError on failure."""
+    """Runs OpenClaw and parses its stdout as JSON; raises RuntimeError on failure
+    (with paths under `home` shown as `~/...`)."""
     proc = run_openclaw(openclaw, home, args)
+    try:
+        return parse_openclaw_output(proc)
+    except RuntimeError as e:
+        raise RuntimeError(str(e).replace(str(home), "~")) from None
+
+
+def parse_openclaw_output(proc: subprocess.CompletedProcess):
+    """The JSON document OpenClaw printed; RuntimeError when it reports a failure."""
     try:
         doc = json.loads(proc.stdout)
     except json.JSONDecodeError:

@@ -47,6 +47,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ports(args) => {
             let req = host_request(&args.host)?;
             let host = build_host(&req)?;
+            // The map is still printed; what could not be loaded is said on stderr.
+            let problems = rules::check(
+                &host,
+                &Selection {
+                    only: vec!["invalid-config".into()],
+                    skip: vec![],
+                },
+            );
+            let mut err = anstream::stderr();
+            for f in &problems {
+                writeln!(err, "warning: {}", report::one_line(&host, f))?;
+            }
             let text = match args.format {
                 PortsFormat::Json => report::ports::to_json(&host),
                 PortsFormat::Table => report::ports::to_table(&host),

@@ -124,7 +124,7 @@ fn help(
         })
         .collect();
     if let Some(pinned) = mine.iter().find(|u| !u.from_gateway && u.profile.is_some()) {
-        let taken: Vec<i64> = host
+        let taken: std::collections::HashSet<i64> = host
             .instances
             .iter()
             .flat_map(port_uses)

@@ -102,7 +102,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
 
 /// A port no instance uses, next to the shared one.
 fn help(host: &Host, i: &Instance, key: &str, origin: &Origin) -> Option<String> {
-    let taken: Vec<i64> = host
+    let taken: std::collections::HashSet<i64> = host
         .instances
         .iter()
         .flat_map(|o| {
