@@ -51,6 +51,29 @@ pub struct CheckArgs {
     /// Do not run this rule (repeatable).
     #[arg(long, value_name = "ID")]
     pub skip: Vec<String>,
+    /// Output format (repeatable; each may be followed by its own `--output`)
+    /// [default: human].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Vec<Format>,
+    /// Write the `--format` just before it to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Code frames with labels in every file involved.
+    Human,
+    /// The `openclaw doctor --lint --json` document.
+    Json,
+    /// One JSON finding per line.
+    Jsonl,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// GitHub Actions annotations.
+    Github,
+    /// JUnit XML, one test case per rule.
+    Junit,
 }
 
 /// Which host and which instances to look at.
@@ -59,6 +82,10 @@ pub struct HostArgs {
     /// The HOME the gateways run with [default: $HOME].
     #[arg(long, value_name = "DIR")]
     pub home: Option<PathBuf>,
+    /// A manifest of committed configs instead of a HOME
+    /// [default: `./clawfence.json5` when it exists and no `--home` is given].
+    #[arg(long, value_name = "FILE", conflicts_with = "home")]
+    pub manifest: Option<PathBuf>,
     /// An instance outside the HOME scan:
     /// `NAME=CONFIG_PATH[,state=DIR][,port=N][,env=FILE][,profile=P]`.
     #[arg(long = "instance", value_name = "SPEC")]

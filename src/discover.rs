@@ -1,6 +1,7 @@
 //! Which instances exist on a host: profile directories under HOME, and instances
 //! named on the command line.
 
+use crate::load::Location;
 use crate::model::{DiscoveryIssue, InstanceKind, Origin, Resolved};
 use crate::ports;
 use crate::resolve::Spec;
@@ -38,7 +39,7 @@ pub fn scan_home(home: &Path) -> std::io::Result<Discovered> {
         let shown = format!("~/{name}");
         if profile.eq_ignore_ascii_case("default") {
             out.issues.push(DiscoveryIssue {
-                path: shown,
+                location: Location::Path(shown),
                 message: format!(
                     "profile directory `~/{name}` is never used: `--profile {profile}` selects `~/.openclaw`"
                 ),
@@ -48,7 +49,7 @@ pub fn scan_home(home: &Path) -> std::io::Result<Discovered> {
             out.specs.push(Spec::profile(profile));
         } else {
             out.issues.push(DiscoveryIssue {
-                path: shown,
+                location: Location::Path(shown),
                 message: format!(
                     "`~/{name}` is not a profile directory: `{profile}` is not a valid profile name"
                 ),

@@ -1,6 +1,6 @@
 //! Building a [`Host`]: discover instances, then resolve each one.
 
-use crate::discover;
+use crate::{discover, manifest};
 use crate::load::Loader;
 use crate::load::env::Env;
 use crate::model::{Host, Origin};
@@ -23,6 +23,8 @@ pub struct HostRequest {
     pub base_env: Option<Env>,
     /// Paths are shown relative to this directory (`~` for HOME).
     pub display_base: Option<(PathBuf, &'static str)>,
+    /// A `clawfence.json5` listing the instances (no HOME scan then).
+    pub manifest: Option<PathBuf>,
 }
 
 impl HostRequest {
@@ -34,6 +36,7 @@ impl HostRequest {
             explicit: vec![],
             base_env: None,
             display_base: None,
+            manifest: None,
         }
     }
 }
@@ -46,24 +49,48 @@ pub enum HostError {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot read manifest `{path}`: {source}")]
+    Manifest {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Discovers and resolves every instance. Broken configs are part of the result.
 pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
+    let mut sources = SourceMap::new();
     // Every path below is built from HOME by joining, so HOME must be normalised
     // for the `~/…` display to recognise them.
-    let req = &HostRequest {
+    let mut req = HostRequest {
         home: crate::load::resolve_lexical(&req.cwd, &req.home),
         ..req.clone()
     };
-    let mut discovered = if req.scan_home {
-        discover::scan_home(&req.home).map_err(|source| HostError::Home {
+    let mut discovered = discover::Discovered::default();
+    if let Some(path) = &req.manifest {
+        let path = crate::load::resolve_lexical(&req.cwd, path);
+        let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+        let mut loader = Loader {
+            sources: &mut sources,
+            display_base: dir.clone(),
+            display_prefix: "",
+        };
+        let m = manifest::load(&mut loader, &path).map_err(|source| HostError::Manifest {
+            path: path.display().to_string(),
+            source,
+        })?;
+        req.home = m.home;
+        req.cwd = dir.clone();
+        req.scan_home = false;
+        req.display_base = Some((dir, ""));
+        discovered.specs = m.specs;
+        discovered.issues = m.issues;
+    }
+    if req.scan_home {
+        discovered = discover::scan_home(&req.home).map_err(|source| HostError::Home {
             path: req.home.display().to_string(),
             source,
-        })?
-    } else {
-        discover::Discovered::default()
-    };
+        })?;
+    }
     for spec in &req.explicit {
         discovered.specs.retain(|s| s.name != spec.name);
         discovered.specs.push(spec.clone());
@@ -84,14 +111,13 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
         cwd: &req.cwd,
         base_env: &base_env,
     };
-    let mut sources = SourceMap::new();
     let (base, prefix) = req
         .display_base
         .clone()
         .unwrap_or_else(|| (req.home.clone(), "~"));
     let mut loader = Loader {
         sources: &mut sources,
-        display_base: base,
+        display_base: base.clone(),
         display_prefix: prefix,
     };
     let instances = discovered
@@ -101,6 +127,8 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
         .collect();
     Ok(Host {
         home: req.home.clone(),
+        display_base: base,
+        display_prefix: prefix,
         instances,
         issues: discovered.issues,
         sources,

@@ -8,6 +8,7 @@ pub mod discover;
 pub mod finding;
 pub mod host;
 pub mod load;
+pub mod manifest;
 pub mod model;
 pub mod ports;
 pub mod report;

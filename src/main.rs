@@ -4,17 +4,22 @@
 mod cli;
 
 use anyhow::{Context as _, Result};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use clawfence::rules::{self, RULES, Selection};
 use clawfence::{HostRequest, build_host, discover, report};
-use cli::{CheckArgs, Cli, ColorChoice, Command, HostArgs, PortsFormat};
+use cli::{CheckArgs, Cli, ColorChoice, Command, Format, HostArgs, PortsFormat};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let check_matches = matches.subcommand_matches("check").cloned();
+    match run(cli, check_matches) {
         Ok(code) => code,
         Err(e) => {
             let _ = writeln!(anstream::stderr(), "error: {e:#}");
@@ -23,10 +28,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
+fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
     let color = use_color(cli.color);
     match cli.command {
-        Command::Check(args) => check(&args, color),
+        Command::Check(args) => {
+            let outputs = outputs(&args, check_matches.as_ref())?;
+            check(&args, &outputs, color)
+        }
         Command::Rules => {
             let mut t = comfy_table::Table::new();
             t.load_style(comfy_table::presets::NOTHING)
@@ -92,15 +100,70 @@ fn selection(only: &[String], skip: &[String]) -> Result<Selection> {
     })
 }
 
-fn check(args: &CheckArgs, color: bool) -> Result<ExitCode> {
+/// Pairs every `--output` with the `--format` given just before it; formats
+/// without one go to stdout. Under GitHub Actions with no `--format`, human
+/// output and annotations both go to stdout.
+fn outputs(args: &CheckArgs, m: Option<&clap::ArgMatches>) -> Result<Vec<(Format, Option<PathBuf>)>> {
+    let index = |id: &str| -> Vec<usize> {
+        m.and_then(|m| m.indices_of(id))
+            .map(|i| i.collect())
+            .unwrap_or_default()
+    };
+    if args.format.is_empty() {
+        let mut out = vec![(Format::Human, args.output.first().cloned())];
+        if args.output.len() > 1 {
+            anyhow::bail!("`--output` is given {} times for one format", args.output.len());
+        }
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            out.push((Format::Github, None));
+        }
+        return Ok(out);
+    }
+    let formats = index("format");
+    let mut out: Vec<(Format, Option<PathBuf>)> = args.format.iter().map(|f| (*f, None)).collect();
+    for (path, at) in args.output.iter().zip(index("output")) {
+        let Some(k) = formats.iter().rposition(|&f| f < at) else {
+            anyhow::bail!("`--output {}` must follow the `--format` it is for", path.display());
+        };
+        if out[k].1.is_some() {
+            anyhow::bail!("`--format {:?}` has two `--output`s", args.format[k]);
+        }
+        out[k].1 = Some(path.clone());
+    }
+    Ok(out)
+}
+
+fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -> Result<ExitCode> {
     let selection = selection(&args.only, &args.skip)?;
     let host = build_host(&host_request(&args.host)?)?;
     let findings: Vec<_> = rules::check(&host, &selection)
         .into_iter()
         .filter(|f| f.severity >= args.severity_min)
         .collect();
-    let text = report::human::render(&host, &findings, color);
-    std::io::stdout().write_all(text.as_bytes())?;
+    let ran: Vec<&str> = RULES
+        .iter()
+        .map(|r| r.meta.id)
+        .filter(|id| selection.includes(id))
+        .collect();
+    let run = report::json::Run {
+        ok: findings.is_empty(),
+        checks_run: ran.len(),
+        checks_skipped: RULES.len() - ran.len(),
+    };
+    for (format, path) in outputs {
+        let text = match format {
+            Format::Human => report::human::render(&host, &findings, color && path.is_none()),
+            Format::Json => report::json::render(&host, &findings, &run),
+            Format::Jsonl => report::json::render_lines(&host, &findings),
+            Format::Sarif => report::sarif::render(&host, &findings),
+            Format::Github => report::github::render(&host, &findings),
+            Format::Junit => report::junit::render(&host, &findings, &ran),
+        };
+        match path {
+            Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write `{}`", p.display()))?,
+            None => std::io::stdout().write_all(text.as_bytes())?,
+        }
+    }
     Ok(if findings.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -110,13 +173,19 @@ fn check(args: &CheckArgs, color: bool) -> Result<ExitCode> {
 
 fn host_request(args: &HostArgs) -> Result<HostRequest> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let home = match &args.home {
-        Some(h) => clawfence::load::resolve_lexical(&cwd, h),
-        None => std::env::var_os("HOME")
+    let manifest = args.manifest.clone().or_else(|| {
+        let found = cwd.join(clawfence::manifest::FILE_NAME);
+        (args.home.is_none() && found.is_file()).then_some(found)
+    });
+    let home = match (&args.home, &manifest) {
+        (Some(h), _) => clawfence::load::resolve_lexical(&cwd, h),
+        (None, Some(m)) => m.parent().map(PathBuf::from).unwrap_or_else(|| cwd.clone()),
+        (None, None) => std::env::var_os("HOME")
             .map(PathBuf::from)
             .context("HOME is not set; pass --home DIR")?,
     };
     let mut req = HostRequest::home(home, cwd.clone());
+    req.manifest = manifest;
     for arg in &args.instances {
         req.explicit
             .push(discover::parse_instance_arg(arg, &cwd).map_err(anyhow::Error::msg)?);

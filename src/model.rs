@@ -230,7 +230,7 @@ pub struct PortProblem {
 /// Something found while discovering instances that is not an instance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscoveryIssue {
-    pub path: String,
+    pub location: crate::load::Location,
     pub message: String,
     pub help: Option<String>,
 }
@@ -240,12 +240,22 @@ pub struct DiscoveryIssue {
 pub struct Host {
     /// The HOME the instances run with.
     pub home: PathBuf,
+    /// Paths below this directory are shown relative to it: the HOME (as `~/…`)
+    /// or a manifest's directory (as `deploy/…`).
+    pub display_base: PathBuf,
+    /// `~` for a HOME, empty for a manifest directory.
+    pub display_prefix: &'static str,
     pub instances: Vec<Instance>,
     pub issues: Vec<DiscoveryIssue>,
     pub sources: SourceMap,
 }
 
 impl Host {
+    /// How a path is shown in every output.
+    pub fn shown(&self, p: &std::path::Path) -> String {
+        crate::load::display_path(p, &self.display_base, self.display_prefix)
+    }
+
     pub fn instance(&self, name: &str) -> Option<&Instance> {
         self.instances.iter().find(|i| i.name == name)
     }

@@ -80,10 +80,14 @@ impl Loader<'_> {
     }
 }
 
-/// `~/rest` when `path` lies below `base`, else the path itself.
+/// `~/rest` when `path` lies below `base` (`rest` with an empty prefix), else the
+/// path itself.
 pub fn display_path(path: &Path, base: &Path, prefix: &str) -> String {
     match path.strip_prefix(base) {
-        Ok(rest) if rest.as_os_str().is_empty() => prefix.to_string(),
+        Ok(rest) if rest.as_os_str().is_empty() => {
+            if prefix.is_empty() { ".".into() } else { prefix.to_string() }
+        }
+        Ok(rest) if prefix.is_empty() => rest.display().to_string(),
         Ok(rest) => format!("{prefix}/{}", rest.display()),
         Err(_) => path.display().to_string(),
     }
@@ -145,5 +149,6 @@ mod tests {
         assert_eq!(display_path(Path::new("/home/u"), base, "~"), "~");
         assert_eq!(display_path(Path::new("/srv/x"), base, "~"), "/srv/x");
         assert_eq!(display_path(Path::new("/home/uu"), base, "~"), "/home/uu");
+        assert_eq!(display_path(Path::new("/home/u/deploy/a.json5"), base, ""), "deploy/a.json5");
     }
 }

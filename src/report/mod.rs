@@ -1,7 +1,11 @@
 //! Renderers. Each takes data and returns text; `main.rs` writes it.
 
+pub mod github;
 pub mod human;
+pub mod json;
+pub mod junit;
 pub mod ports;
+pub mod sarif;
 
 use crate::finding::Finding;
 use crate::load::Location;
@@ -26,4 +30,56 @@ pub fn one_line(host: &Host, f: &Finding) -> String {
         ),
         None => format!("{} [{}]", f.message, f.rule.id),
     }
+}
+
+/// A label's place, 1-based, columns in characters, end exclusive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    /// As shown: `~/…`, relative to a manifest, or absolute.
+    pub path: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+}
+
+pub fn place(host: &Host, loc: &Location) -> Place {
+    match loc {
+        Location::Span(s) => {
+            let file = host.sources.get(s.file);
+            let (line, column) = file.line_col(s.start as usize);
+            let (end_line, end_column) = file.line_col(s.end as usize);
+            Place {
+                path: file.display.clone(),
+                line: Some(line),
+                column: Some(column),
+                end_line: Some(end_line),
+                end_column: Some(end_column),
+            }
+        }
+        Location::Path(p) => Place {
+            path: p.clone(),
+            line: None,
+            column: None,
+            end_line: None,
+            end_column: None,
+        },
+    }
+}
+
+/// A fingerprint that survives reruns and edits that move lines: the rule, the
+/// instances, and the file and key of the primary label (64-bit FNV-1a, hex).
+pub fn fingerprint(host: &Host, f: &Finding) -> String {
+    let mut key = format!("{}|{}", f.rule.id, f.instances.join(","));
+    if let Some(l) = &f.primary {
+        key.push('|');
+        key.push_str(&place(host, &l.location).path);
+        key.push('|');
+        key.push_str(l.target.as_deref().unwrap_or(""));
+    }
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for b in key.bytes() {
+        hash = (hash ^ b as u64).wrapping_mul(0x100000001b3);
+    }
+    format!("{hash:016x}")
 }

@@ -63,9 +63,6 @@ pub fn gateway_source(host: &Host, i: &Instance) -> String {
     }
 }
 
-fn shown(host: &Host, p: &std::path::Path) -> String {
-    crate::load::display_path(p, &host.home, "~")
-}
 
 /// The `--format json` document.
 pub fn to_json(host: &Host) -> String {
@@ -75,9 +72,9 @@ pub fn to_json(host: &Host) -> String {
             .iter()
             .map(|i| InstanceJson {
                 name: i.name.clone(),
-                config_path: shown(host, &i.config_path.value),
-                state_dir: shown(host, &i.state_dir.value),
-                workspace: shown(host, &i.workspace.value),
+                config_path: host.shown(&i.config_path.value),
+                state_dir: host.shown(&i.state_dir.value),
+                workspace: host.shown(&i.workspace.value),
                 ports: PortsOf {
                     gateway: i.ports.gateway.value,
                     browser_control: i.ports.browser_control.value,

@@ -64,7 +64,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                     )
                 }
                 LoadErrorKind::Unresolved => {
-                    let env = super::shown(host, &i.state_dir.value.join(".env"));
+                    let env = host.shown(&i.state_dir.value.join(".env"));
                     let var = detail
                         .split("`${")
                         .nth(1)
@@ -86,7 +86,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
     for issue in &host.issues {
         let mut f = Finding::new(&META, issue.message.clone(), vec![]);
         f.primary = Some(Label {
-            location: Location::Path(issue.path.clone()),
+            location: issue.location.clone(),
             message: "here".into(),
             target: None,
         });

@@ -165,7 +165,13 @@ pub(crate) fn attach(
 pub(crate) fn attach_gateway(host: &Host, f: &mut Finding, i: &Instance) {
     let gw = &i.ports.gateway;
     let text = format!("gateway port `{}` of `{}`", gw.value, i.name);
-    attach(host, f, &gw.origin, text, Some("gateway.port"));
+    attach(host, f, &gw.origin, text, gateway_key(&gw.origin));
+    attach_shadowed(f, i);
+}
+
+/// Labels the gateway port settings of `i` that a higher-precedence one overrode.
+pub(crate) fn attach_shadowed(f: &mut Finding, i: &Instance) {
+    let gw = &i.ports.gateway;
     let winner = match &gw.origin {
         Origin::EnvFile(_) | Origin::ProcessEnv(_) => "`OPENCLAW_GATEWAY_PORT`".to_string(),
         Origin::Flag(flag) => format!("`{flag}`"),
@@ -176,6 +182,17 @@ pub(crate) fn attach_gateway(host: &Host, f: &mut Finding, i: &Instance) {
         if let Some(l) = label(origin, text, Some(key)) {
             f.secondary.push(l);
         }
+    }
+}
+
+/// The key that set a gateway port: `gateway.port` in a config, the variable in
+/// an env file.
+pub(crate) fn gateway_key(origin: &Origin) -> Option<&'static str> {
+    match origin {
+        Origin::Config(_) => Some("gateway.port"),
+        Origin::EnvFile(_) | Origin::ProcessEnv(_) => Some("OPENCLAW_GATEWAY_PORT"),
+        Origin::Derived { from, .. } => gateway_key(from),
+        _ => None,
     }
 }
 
@@ -269,6 +286,8 @@ pub(crate) struct PortUse {
     pub from_gateway: bool,
     /// The browser profile it belongs to.
     pub profile: Option<String>,
+    /// The key that set it (`gateway.port`, `browser.profiles.x.cdpPort`, …).
+    pub key: Option<String>,
 }
 
 /// Every concrete local port of an instance: gateway, browser control, the MCP
@@ -286,6 +305,7 @@ pub(crate) fn port_uses(i: &Instance) -> Vec<PortUse> {
             from_url: false,
             from_gateway: true,
             profile: None,
+            key: gateway_key(&p.gateway.origin).map(str::to_string),
         },
         PortUse {
             port: p.browser_control.value,
@@ -295,6 +315,7 @@ pub(crate) fn port_uses(i: &Instance) -> Vec<PortUse> {
             from_url: false,
             from_gateway: true,
             profile: None,
+            key: gateway_key(&p.gateway.origin).map(str::to_string),
         },
     ];
     if let Some(m) = &p.mcp_sandbox {
@@ -306,6 +327,10 @@ pub(crate) fn port_uses(i: &Instance) -> Vec<PortUse> {
             from_url: false,
             from_gateway: matches!(m.origin, Origin::Derived { .. }),
             profile: None,
+            key: Some(match m.origin {
+                Origin::Derived { .. } => "gateway.port".into(),
+                _ => "mcp.apps.sandboxPort".into(),
+            }),
         });
     }
     for b in &i.browser_profiles {
@@ -329,6 +354,12 @@ pub(crate) fn port_uses(i: &Instance) -> Vec<PortUse> {
             from_url,
             from_gateway: matches!(b.port_kind, PortKind::Relay | PortKind::RangeStart),
             profile: Some(b.name.clone()),
+            key: match b.port_kind {
+                PortKind::Relay | PortKind::RangeStart => gateway_key(&p.gateway.origin).map(str::to_string),
+                PortKind::Url if b.name == "openclaw" && i.cdp_url.is_some() => Some("browser.cdpUrl".into()),
+                PortKind::Url => Some(format!("browser.profiles.{}.cdpUrl", b.name)),
+                _ => Some(format!("browser.profiles.{}.cdpPort", b.name)),
+            },
         });
     }
     out
@@ -400,9 +431,6 @@ pub(crate) fn group_paths<T: Clone>(mut items: Vec<(PathBuf, String, T)>) -> Pat
 }
 
 /// `~/…` for a path below HOME.
-pub(crate) fn shown(host: &Host, p: &Path) -> String {
-    crate::load::display_path(p, &host.home, "~")
-}
 
 /// The instances of a host by name.
 pub(crate) fn by_name<'h>(host: &'h Host, name: &str) -> &'h Instance {

@@ -1,6 +1,6 @@
 //! `port-collision`: a concrete port of one instance equals a port of another.
 
-use super::{PortUse, Rule, RuleMeta, attach, by_name, free_port_help, names, port_uses, to_move};
+use super::{PortUse, Rule, RuleMeta, attach, attach_shadowed, by_name, free_port_help, names, port_uses, to_move};
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance};
 use std::collections::BTreeMap;
@@ -73,7 +73,10 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                     } else {
                         format!("{} `{port}` of `{}`", u.what, i.name)
                     };
-                    attach(host, &mut f, &u.origin, text, None);
+                    attach(host, &mut f, &u.origin, text, u.key.as_deref());
+                    if u.from_gateway {
+                        attach_shadowed(&mut f, i);
+                    }
                 }
             }
         }

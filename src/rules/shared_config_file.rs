@@ -1,6 +1,6 @@
 //! `shared-config-file`: two instances read the same config file.
 
-use super::{Rule, RuleMeta, attach, canonical, group_paths, names, shown, to_move};
+use super::{Rule, RuleMeta, attach, canonical, group_paths, names, to_move};
 use crate::finding::{Finding, Severity};
 use crate::model::Host;
 
@@ -21,7 +21,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         .collect();
     for group in group_paths(items).equal {
         let owners: Vec<String> = group.iter().map(|i| i.name.clone()).collect();
-        let file = shown(host, &group[0].config_path.value);
+        let file = host.shown(&group[0].config_path.value);
         let mut f = Finding::new(
             &META,
             format!("{} read the same config file `{file}`", names(&owners)),
@@ -37,7 +37,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             "they get the same gateway port, channels and tokens: every setting collides at once"
                 .into(),
         );
-        let own = shown(host, &mover.state_dir.value.join("openclaw.json"));
+        let own = host.shown(&mover.state_dir.value.join("openclaw.json"));
         f.help = Some(format!(
             "give `{}` its own config: copy `{file}` to `{own}` and change its `gateway.port` and channel credentials",
             mover.name

@@ -1,7 +1,7 @@
 //! `shared-state-dir`: two instances resolve to the same state dir, or one
 //! inside the other.
 
-use super::{Rule, RuleMeta, attach, canonical, group_paths, names, shown, to_move};
+use super::{Rule, RuleMeta, attach, canonical, group_paths, names, to_move};
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance, InstanceKind, Origin};
 
@@ -23,7 +23,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
     let groups = group_paths(items);
     for group in groups.equal {
         let owners: Vec<String> = group.iter().map(|i| i.name.clone()).collect();
-        let dir = shown(host, &group[0].state_dir.value);
+        let dir = host.shown(&group[0].state_dir.value);
         let mut f = Finding::new(
             &META,
             format!("{} share state dir `{dir}`", names(&owners)),
@@ -42,9 +42,9 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             format!(
                 "state dir of `{}` (`{}`) lies inside the state dir of `{}` (`{}`)",
                 inner.name,
-                shown(host, &inner.state_dir.value),
+                host.shown(&inner.state_dir.value),
                 outer.name,
-                shown(host, &outer.state_dir.value)
+                host.shown(&outer.state_dir.value)
             ),
             vec![outer.name.clone(), inner.name.clone()],
         );
@@ -65,7 +65,7 @@ fn label_all(host: &Host, f: &mut Finding, group: &[&Instance]) {
 
 fn help(host: &Host, i: &Instance) -> String {
     let own = host.home.join(format!(".openclaw-{}", i.name));
-    let own = shown(host, &own);
+    let own = host.shown(&own);
     match (&i.state_dir.origin, &i.kind) {
         (Origin::EnvFile(span), _) => format!(
             "give `{}` its own state dir: set `OPENCLAW_STATE_DIR={own}` in `{}`",

@@ -1,6 +1,6 @@
 //! `shared-workspace`: agent workspaces of two instances are equal or nested.
 
-use super::{Rule, RuleMeta, attach, canonical, group_paths, openclaw_cmd, shown};
+use super::{Rule, RuleMeta, attach, canonical, group_paths, openclaw_cmd};
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance, InstanceKind, Workspace};
 
@@ -30,7 +30,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         let mut owners: Vec<String> = group.iter().map(|(i, _)| i.name.clone()).collect();
         owners.dedup();
         let who: Vec<String> = group.iter().map(|(i, w)| describe(i, w)).collect();
-        let dir = shown(host, &group[0].1.path.value);
+        let dir = host.shown(&group[0].1.path.value);
         let mut f = Finding::new(
             &META,
             format!("{} share workspace `{dir}`", join(&who)),
@@ -47,9 +47,9 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             format!(
                 "workspace of {} (`{}`) lies inside the workspace of {} (`{}`)",
                 describe(inner.0, inner.1),
-                shown(host, &inner.1.path.value),
+                host.shown(&inner.1.path.value),
                 describe(outer.0, outer.1),
-                shown(host, &outer.1.path.value)
+                host.shown(&outer.1.path.value)
             ),
             vec![outer.0.name.clone(), inner.0.name.clone()],
         );
@@ -91,10 +91,7 @@ fn label_all(host: &Host, f: &mut Finding, first: Owned, group: &[Owned]) {
 }
 
 fn help(host: &Host, (i, w): Owned) -> String {
-    let own = shown(
-        host,
-        &i.state_dir.value.join(format!("workspace-{}", w.agent)),
-    );
+    let own = host.shown(&i.state_dir.value.join(format!("workspace-{}", w.agent)));
     let key = w
         .key
         .clone()

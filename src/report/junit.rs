@@ -1,0 +1,51 @@
+//! `--format junit`: one test case per rule that ran; a rule with findings fails
+//! and lists them.
+
+use super::one_line;
+use crate::finding::Finding;
+use crate::model::Host;
+use crate::rules::RULES;
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// The report; `ran` are the ids of the rules that ran.
+pub fn render(host: &Host, findings: &[Finding], ran: &[&str]) -> String {
+    let failures = ran
+        .iter()
+        .filter(|id| findings.iter().any(|f| f.rule.id == **id))
+        .count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"clawfence\" tests=\"{}\" failures=\"{failures}\">\n",
+        ran.len()
+    ));
+    out.push_str(&format!(
+        "  <testsuite name=\"isolation\" tests=\"{}\" failures=\"{failures}\">\n",
+        ran.len()
+    ));
+    for rule in RULES.iter().filter(|r| ran.contains(&r.meta.id)) {
+        let id = rule.meta.id;
+        let mine: Vec<&Finding> = findings.iter().filter(|f| f.rule.id == id).collect();
+        out.push_str(&format!("    <testcase classname=\"clawfence\" name=\"{id}\""));
+        if mine.is_empty() {
+            out.push_str("/>\n");
+            continue;
+        }
+        let body: Vec<String> = mine.iter().map(|f| xml(&one_line(host, f))).collect();
+        out.push_str(&format!(
+            ">\n      <failure type=\"{}\" message=\"{} finding{}\">{}</failure>\n    </testcase>\n",
+            mine[0].severity,
+            mine.len(),
+            if mine.len() == 1 { "" } else { "s" },
+            body.join("\n")
+        ));
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
