@@ -147,8 +147,27 @@ class Tally:
             self.differ += 1
             print(f"  DIFF  {label}: clawfence {clawfence}, openclaw {openclaw}")
 
-    def skip(self, label: str, why: str) -> None:
-        print(f"  --    {label}: {why}")
+    def fail(self, label: str, why: str) -> None:
+        """A value one side could not resolve at all: counted as a difference."""
+        self.compared += 1
+        self.differ += 1
+        print(f"  DIFF  {label}: {why}")
+
+    def note(self, label: str, text: str) -> None:
+        """A value shown but not compared."""
+        print(f"  --    {label}: {text}")
+
+
+def openclaw_gateway(openclaw: Path, copy: Path, selector: list[str]) -> tuple[int, str]:
+    """The gateway port and config path that `gateway status` reports."""
+    status = openclaw_json(openclaw, copy, [*selector, "gateway", "status", "--json", "--no-probe"])
+    return status["gateway"]["port"], shown(status["config"]["cli"]["path"], copy)
+
+
+def openclaw_workspaces(openclaw: Path, copy: Path, selector: list[str]) -> dict[str, str]:
+    """Every agent's workspace, as `agents list` reports it, in its order."""
+    agents = openclaw_json(openclaw, copy, [*selector, "agents", "list", "--json"])
+    return {a["id"]: shown(a["workspace"], copy) for a in agents}
 
 
 def compare_instance(instance: dict, copy: Path, openclaw: Path, tally: Tally) -> None:
@@ -157,29 +176,26 @@ def compare_instance(instance: dict, copy: Path, openclaw: Path, tally: Tally) -
     selector = [] if name == "default" else ["--profile", name]
     print(f"{name}:")
     try:
-        status = openclaw_json(openclaw, copy, [*selector, "gateway", "status", "--json", "--no-probe"])
-        port = status["gateway"]["port"]
-        config = shown(status["config"]["cli"]["path"], copy)
-    except (RuntimeError, KeyError, TypeError) as e:
-        port = config = f"<error: {e}>"
-    tally.compare("gateway port", instance["ports"]["gateway"], port)
-    tally.compare("config path", instance["configPath"], config)
+        port, config = openclaw_gateway(openclaw, copy, selector)
+        tally.compare("gateway port", instance["ports"]["gateway"], port)
+        tally.compare("config path", instance["configPath"], config)
+    except RuntimeError as e:
+        tally.fail("gateway status", f"openclaw failed: {e}")
 
     try:
-        agents = {a["id"]: shown(a["workspace"], copy)
-                  for a in openclaw_json(openclaw, copy, [*selector, "agents", "list", "--json"])}
-    except (RuntimeError, KeyError, TypeError) as e:
-        tally.compare("agents", "(resolved)", f"<error: {e}>")
+        agents = openclaw_workspaces(openclaw, copy, selector)
+    except RuntimeError as e:
+        tally.fail("agents list", f"openclaw failed: {e}")
         return
-    per_agent = instance.get("workspaces")
-    for agent, workspace in agents.items():
-        label = f"workspace of agent {agent}"
-        if per_agent is None:
-            tally.skip(label, f"openclaw {workspace} (clawfence JSON has no per-agent workspaces)")
-        else:
-            tally.compare(label, per_agent.get(agent, "<no such agent>"), workspace)
-    for agent in sorted(set(per_agent or {}) - set(agents)):
-        tally.compare(f"workspace of agent {agent}", per_agent[agent], "<no such agent>")
+    # `workspaces` (agent id -> path) is optional in the clawfence JSON.
+    ours = instance.get("workspaces")
+    if ours is None:
+        for agent, workspace in agents.items():
+            tally.note(f"workspace of agent {agent}", f"openclaw {workspace} (not in the clawfence JSON)")
+    else:
+        for agent in [*agents, *(a for a in ours if a not in agents)]:
+            missing = "<no such agent>"
+            tally.compare(f"workspace of agent {agent}", ours.get(agent, missing), agents.get(agent, missing))
     if len(agents) == 1:
         tally.compare("workspace", instance["workspace"], next(iter(agents.values())))
 
@@ -193,12 +209,10 @@ def compare_home(home: Path, clawfence: str, openclaw: Path, tally: Tally) -> No
             [clawfence, "ports", "--home", str(copy), "--format", "json", "--color", "never"],
             cwd=copy, capture_output=True, text=True,
         )
-        try:
-            instances = json.loads(proc.stdout)["instances"]
-        except (json.JSONDecodeError, KeyError):
-            tally.compare("clawfence ports", f"<exit {proc.returncode}: {proc.stderr.strip()}>", "(resolved)")
+        if proc.returncode != 0:
+            tally.fail("clawfence ports", f"exit {proc.returncode}: {proc.stderr.strip()}")
             return
-        for instance in instances:
+        for instance in json.loads(proc.stdout)["instances"]:
             compare_instance(instance, copy, openclaw, tally)
 
 

@@ -43,7 +43,10 @@ pub fn scan_home(home: &Path) -> std::io::Result<Discovered> {
                 message: format!(
                     "profile directory `~/{name}` is never used: `--profile {profile}` selects `~/.openclaw`"
                 ),
-                help: Some(format!("merge it into `~/.openclaw` or rename it to `~/.openclaw-{}`", sanitize(profile))),
+                help: Some(
+                    "merge it into `~/.openclaw`, or rename it to `~/.openclaw-NAME` and run that with `--profile NAME`"
+                        .into(),
+                ),
             });
         } else if ports::is_valid_profile_name(profile) {
             out.specs.push(Spec::profile(profile));

@@ -1,11 +1,11 @@
 //! Building a [`Host`]: discover instances, then resolve each one.
 
-use crate::{discover, manifest};
 use crate::load::Loader;
 use crate::load::env::Env;
 use crate::model::{Host, Origin};
 use crate::resolve::{self, Context, Spec};
 use crate::source::SourceMap;
+use crate::{discover, manifest};
 use std::path::PathBuf;
 
 /// What to check.
@@ -44,12 +44,12 @@ impl HostRequest {
 /// Why a host could not be read at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
-    #[error("cannot read HOME `{path}`: {source}")]
+    #[error("cannot read HOME `{path}`")]
     Home {
         path: String,
         source: std::io::Error,
     },
-    #[error("cannot read manifest `{path}`: {source}")]
+    #[error("cannot read manifest `{path}`")]
     Manifest {
         path: String,
         source: std::io::Error,

@@ -103,7 +103,10 @@ fn selection(only: &[String], skip: &[String]) -> Result<Selection> {
 /// Pairs every `--output` with the `--format` given just before it; formats
 /// without one go to stdout. Under GitHub Actions with no `--format`, human
 /// output and annotations both go to stdout.
-fn outputs(args: &CheckArgs, m: Option<&clap::ArgMatches>) -> Result<Vec<(Format, Option<PathBuf>)>> {
+fn outputs(
+    args: &CheckArgs,
+    m: Option<&clap::ArgMatches>,
+) -> Result<Vec<(Format, Option<PathBuf>)>> {
     let index = |id: &str| -> Vec<usize> {
         m.and_then(|m| m.indices_of(id))
             .map(|i| i.collect())
@@ -112,7 +115,10 @@ fn outputs(args: &CheckArgs, m: Option<&clap::ArgMatches>) -> Result<Vec<(Format
     if args.format.is_empty() {
         let mut out = vec![(Format::Human, args.output.first().cloned())];
         if args.output.len() > 1 {
-            anyhow::bail!("`--output` is given {} times for one format", args.output.len());
+            anyhow::bail!(
+                "`--output` is given {} times for one format",
+                args.output.len()
+            );
         }
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
             out.push((Format::Github, None));
@@ -123,7 +129,10 @@ fn outputs(args: &CheckArgs, m: Option<&clap::ArgMatches>) -> Result<Vec<(Format
     let mut out: Vec<(Format, Option<PathBuf>)> = args.format.iter().map(|f| (*f, None)).collect();
     for (path, at) in args.output.iter().zip(index("output")) {
         let Some(k) = formats.iter().rposition(|&f| f < at) else {
-            anyhow::bail!("`--output {}` must follow the `--format` it is for", path.display());
+            anyhow::bail!(
+                "`--output {}` must follow the `--format` it is for",
+                path.display()
+            );
         };
         if out[k].1.is_some() {
             anyhow::bail!("`--format {:?}` has two `--output`s", args.format[k]);
@@ -160,7 +169,8 @@ fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -
             Format::Junit => report::junit::render(&host, &findings, &ran),
         };
         match path {
-            Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write `{}`", p.display()))?,
+            Some(p) => std::fs::write(p, text)
+                .with_context(|| format!("cannot write `{}`", p.display()))?,
             None => std::io::stdout().write_all(text.as_bytes())?,
         }
     }

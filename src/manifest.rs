@@ -57,22 +57,34 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
         Err(e) => {
             out.issues.push(issue(
                 Span::new(file, e.offset..e.offset),
-                format!("manifest `{}` does not parse: {}", loader.display(path), e.message),
-                Some("the manifest is JSON5: `{ instances: { NAME: { config: \"PATH\" } } }`".into()),
+                format!(
+                    "manifest `{}` does not parse: {}",
+                    loader.display(path),
+                    e.message
+                ),
+                Some(
+                    "the manifest is JSON5: `{ instances: { NAME: { config: \"PATH\" } } }`".into(),
+                ),
             ));
             return Ok(out);
         }
     };
     let abs = |p: &str| resolve_lexical(&dir, Path::new(p));
     let Some(top) = root.as_object() else {
-        out.issues.push(issue(root.span, "a manifest is an object with `instances`".into(), None));
+        out.issues.push(issue(
+            root.span,
+            "a manifest is an object with `instances`".into(),
+            None,
+        ));
         return Ok(out);
     };
     for e in top {
         match e.key.as_str() {
             "home" => match e.node.as_str() {
                 Some(h) => out.home = abs(h),
-                None => out.issues.push(issue(e.node.span, "`home` must be a path".into(), None)),
+                None => out
+                    .issues
+                    .push(issue(e.node.span, "`home` must be a path".into(), None)),
             },
             "instances" => {}
             other => out.issues.push(issue(
@@ -91,7 +103,11 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
         return Ok(out);
     };
     let Some(list) = instances.node.as_object() else {
-        out.issues.push(issue(instances.node.span, "`instances` must be an object of instances by name".into(), None));
+        out.issues.push(issue(
+            instances.node.span,
+            "`instances` must be an object of instances by name".into(),
+            None,
+        ));
         return Ok(out);
     };
     for e in list {
@@ -108,9 +124,18 @@ fn string<'n>(node: &'n Node, what: &str) -> Result<&'n str, DiscoveryIssue> {
         .ok_or_else(|| issue(node.span, format!("`{what}` must be a string"), None))
 }
 
-fn instance(name: &str, name_span: Span, node: &Node, abs: &dyn Fn(&str) -> PathBuf) -> Result<Spec, DiscoveryIssue> {
+fn instance(
+    name: &str,
+    name_span: Span,
+    node: &Node,
+    abs: &dyn Fn(&str) -> PathBuf,
+) -> Result<Spec, DiscoveryIssue> {
     let Some(fields) = node.as_object() else {
-        return Err(issue(node.span, format!("instance `{name}` must be an object"), None));
+        return Err(issue(
+            node.span,
+            format!("instance `{name}` must be an object"),
+            None,
+        ));
     };
     let mut spec = Spec {
         name: name.to_string(),
@@ -128,7 +153,11 @@ fn instance(name: &str, name_span: Span, node: &Node, abs: &dyn Fn(&str) -> Path
             "profile" => {
                 let p = string(&f.node, "profile")?;
                 if !ports::is_valid_profile_name(p) {
-                    return Err(issue(f.node.span, format!("`{p}` is not a valid profile name"), None));
+                    return Err(issue(
+                        f.node.span,
+                        format!("`{p}` is not a valid profile name"),
+                        None,
+                    ));
                 }
                 spec.profile = Some(p.to_string());
             }
@@ -136,19 +165,36 @@ fn instance(name: &str, name_span: Span, node: &Node, abs: &dyn Fn(&str) -> Path
                 Some(n) if n.fract() == 0.0 && ports::is_valid_port(n as i64) => {
                     spec.port = Some(Resolved::new(n as i64, at));
                 }
-                _ => return Err(issue(f.node.span, "`port` must be an integer in `1..=65535`".into(), None)),
+                _ => {
+                    return Err(issue(
+                        f.node.span,
+                        "`port` must be an integer in `1..=65535`".into(),
+                        None,
+                    ));
+                }
             },
             "env" => {
                 let Some(vars) = f.node.as_object() else {
-                    return Err(issue(f.node.span, "`env` must be an object of strings".into(), None));
+                    return Err(issue(
+                        f.node.span,
+                        "`env` must be an object of strings".into(),
+                        None,
+                    ));
                 };
                 for v in vars {
                     let value = match &v.node.value {
                         Value::String(s) => s.clone(),
                         Value::Number(n) => crate::resolve::js_number(*n),
-                        _ => return Err(issue(v.node.span, format!("`env.{}` must be a string", v.key), None)),
+                        _ => {
+                            return Err(issue(
+                                v.node.span,
+                                format!("`env.{}` must be a string", v.key),
+                                None,
+                            ));
+                        }
                     };
-                    spec.env.push((v.key.clone(), value, Origin::Config(v.node.span)));
+                    spec.env
+                        .push((v.key.clone(), value, Origin::Config(v.node.span)));
                 }
             }
             "envFile" => match &f.node.value {
@@ -158,7 +204,13 @@ fn instance(name: &str, name_span: Span, node: &Node, abs: &dyn Fn(&str) -> Path
                         spec.env_files.push(abs(string(item, "envFile")?));
                     }
                 }
-                _ => return Err(issue(f.node.span, "`envFile` must be a path or a list of paths".into(), None)),
+                _ => {
+                    return Err(issue(
+                        f.node.span,
+                        "`envFile` must be a path or a list of paths".into(),
+                        None,
+                    ));
+                }
             },
             other => {
                 return Err(issue(
@@ -177,6 +229,13 @@ fn instance(name: &str, name_span: Span, node: &Node, abs: &dyn Fn(&str) -> Path
         ));
     };
     // The config path is what the gateway is started with.
-    spec.env.insert(0, ("OPENCLAW_CONFIG_PATH".into(), path.display().to_string(), origin));
+    spec.env.insert(
+        0,
+        (
+            "OPENCLAW_CONFIG_PATH".into(),
+            path.display().to_string(),
+            origin,
+        ),
+    );
     Ok(spec)
 }

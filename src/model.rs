@@ -173,6 +173,9 @@ pub struct Workspace {
     /// The config key that set it (`agents.defaults.workspace`,
     /// `agents.entries.<id>.workspace`), if any.
     pub key: Option<String>,
+    /// The agent owns the instance's default data (its workspace is the
+    /// instance's workspace).
+    pub owner: bool,
 }
 
 /// A channel credential, kept only as a hash.
@@ -216,6 +219,28 @@ pub struct Instance {
     pub credentials: Vec<Credential>,
 }
 
+impl Instance {
+    /// Whether the gateway binds the ports clawfence computed: its config loads
+    /// and its gateway port is one OpenClaw can listen on. A config that does not
+    /// load, or a port past 65535, keeps `gateway run` from starting at all.
+    pub fn binds_ports(&self) -> bool {
+        !self.load_errors.iter().any(|e| e.kind.is_fatal())
+            && crate::ports::is_valid_port(self.ports.gateway.value)
+    }
+
+    /// Whether browser control (and so the relays and the CDP range) fell back
+    /// to the defaults because gateway + 2 passes 65535.
+    pub fn control_fell_back(&self) -> bool {
+        self.ports.browser_control.value != self.ports.gateway.value + 2
+    }
+
+    /// Whether the CDP range is the default 18800..=18899 by fallback.
+    pub fn range_fell_back(&self) -> bool {
+        self.control_fell_back()
+            || self.ports.cdp_range.value.0 != self.ports.browser_control.value + 9
+    }
+}
+
 /// A port value OpenClaw will not use as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PortProblem {
@@ -224,7 +249,16 @@ pub struct PortProblem {
     pub raw: String,
     pub origin: Origin,
     /// What OpenClaw does about it.
-    pub effect: String,
+    pub effect: PortEffect,
+}
+
+/// What OpenClaw does with a port value it does not accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortEffect {
+    /// Silently ignored (an environment variable is never schema-checked).
+    Ignored,
+    /// Rejected by the config schema: the gateway refuses to start.
+    Rejected,
 }
 
 /// Something found while discovering instances that is not an instance.

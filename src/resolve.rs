@@ -111,7 +111,7 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
 
     let mut port_problems = Vec::new();
     let (gateway, shadowed) = gateway_port(spec, &r.env, root.as_ref(), &mut port_problems);
-    let mut ports = derive_ports(&gateway, root.as_ref());
+    let mut ports = derive_ports(&gateway, root.as_ref(), &mut port_problems);
     ports.gateway_shadowed = shadowed;
     let browser = resolve_browser(root.as_ref(), &ports, &mut port_problems);
     let (workspace, workspaces) = r.workspaces(root.as_ref(), &state_dir.value);
@@ -119,16 +119,16 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
     if let Some(root) = &root {
         r.errors.extend(unresolved_vars(root));
     }
-    for (name, error) in &browser.errors {
-        r.errors.push(LoadError {
-            kind: LoadErrorKind::Value,
-            message: error.clone(),
-            location: match name {
-                Some(span) => Location::Span(*span),
-                None => Location::Path(loader.display(&config_path.value)),
-            },
-            related: vec![],
-        });
+    for (span, key, error) in browser.errors {
+        let location = match span {
+            Some(span) => Location::Span(span),
+            None => Location::Path(loader.display(&config_path.value)),
+        };
+        let mut e = LoadError::new(LoadErrorKind::Value, error, location);
+        if let Some(key) = key {
+            e = e.with_key(key);
+        }
+        r.errors.push(e);
     }
     Instance {
         name: spec.name.clone(),
@@ -361,12 +361,11 @@ impl Resolver<'_> {
         let file = match loader.read(path, SourceKind::Env) {
             Ok(f) => f,
             Err(e) => {
-                self.errors.push(LoadError {
-                    kind: LoadErrorKind::Read,
-                    message: format!("cannot read env file `{}`: {e}", loader.display(path)),
-                    location: Location::Path(loader.display(path)),
-                    related: vec![],
-                });
+                self.errors.push(LoadError::new(
+                    LoadErrorKind::Read,
+                    format!("cannot read env file `{}`: {e}", loader.display(path)),
+                    Location::Path(loader.display(path)),
+                ));
                 return;
             }
         };
@@ -382,10 +381,11 @@ impl Resolver<'_> {
         file: FileId,
     ) -> Vec<crate::load::env::DotenvEntry> {
         let entries = parse_dotenv(&loader.sources.get(file).text, file);
+        let text = &loader.sources.get(file).text;
         let masks: Vec<_> = entries
             .iter()
             .filter(|e| secrets::is_secret_key(&e.key))
-            .map(|e| e.value_span.range())
+            .map(|e| trimmed(text, e.value_span.range()))
             .collect();
         if !masks.is_empty() {
             loader.sources.mask(file, &masks);
@@ -404,7 +404,8 @@ impl Resolver<'_> {
         let names = secrets::secret_var_names(root);
         for (key, span) in &self.env_values {
             if names.iter().any(|n| n == key) {
-                loader.sources.mask(span.file, &[span.range()]);
+                let r = trimmed(&loader.sources.get(span.file).text, span.range());
+                loader.sources.mask(span.file, &[r]);
             }
         }
     }
@@ -607,10 +608,12 @@ impl Resolver<'_> {
                     None,
                 )
             };
+            let is_owner = owner.as_deref() == Some(id.as_str());
             workspaces.push(Workspace {
                 agent: id,
                 path,
                 key,
+                owner: is_owner,
             });
         }
         let workspace = match owner {
@@ -626,6 +629,14 @@ impl Resolver<'_> {
         };
         (workspace, workspaces)
     }
+}
+
+/// `range` without the whitespace at either end of its text.
+fn trimmed(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let t = &text[range.clone()];
+    let start = range.start + (t.len() - t.trim_start().len());
+    let end = range.end - (t.len() - t.trim_end().len());
+    start..end.max(start)
 }
 
 fn is_portable_key(key: &str) -> bool {
@@ -792,56 +803,33 @@ fn gateway_port(
                 key: "OPENCLAW_GATEWAY_PORT".into(),
                 raw: v.value.trim().to_string(),
                 origin: v.origin.clone(),
-                effect:
-                    "OpenClaw ignores it: it takes `N`, `host:N` or `[v6]:N` with N in 1..=65535"
-                        .into(),
+                effect: PortEffect::Ignored,
             });
         }
         parsed.map(|p| Resolved::new(p, v.origin.clone()))
     });
-    let config_port = root.and_then(|r| r.path(&["gateway", "port"])).and_then(|e| {
-        let origin = Origin::Config(e.node.span);
-        match e.node.value {
-            Value::Number(n) if n.is_finite() && n > 0.0 => {
-                if n.fract() != 0.0 || n > ports::MAX_PORT as f64 {
-                    problems.push(PortProblem {
-                        key: "gateway.port".into(),
-                        raw: js_number(n),
-                        origin: origin.clone(),
-                        effect: "OpenClaw's schema rejects it (an integer in 1..=65535) and the gateway will not start".into(),
-                    });
+    let config_port = root
+        .and_then(|r| r.path(&["gateway", "port"]))
+        .and_then(|e| {
+            let origin = Origin::Config(e.node.span);
+            let valid = schema_port(&e.node).is_some();
+            if !valid {
+                problems.push(PortProblem {
+                    key: "gateway.port".into(),
+                    raw: raw_value(&e.node),
+                    origin: origin.clone(),
+                    effect: PortEffect::Rejected,
+                });
+            }
+            // why: `resolveGatewayPort` takes any finite number above 0, even one the
+            // schema then rejects; anything else falls through to the profile hash.
+            match e.node.value {
+                Value::Number(n) if n.is_finite() && n > 0.0 => {
+                    Some(Resolved::new(n.trunc() as i64, origin))
                 }
-                Some(Resolved::new(n.trunc() as i64, origin))
+                _ => None,
             }
-            Value::Number(n) => {
-                problems.push(PortProblem {
-                    key: "gateway.port".into(),
-                    raw: js_number(n),
-                    origin,
-                    effect: "OpenClaw ignores it and the schema rejects it".into(),
-                });
-                None
-            }
-            Value::String(ref s) => {
-                problems.push(PortProblem {
-                    key: "gateway.port".into(),
-                    raw: format!("\"{s}\""),
-                    origin,
-                    effect: "a string is not a port: OpenClaw ignores it and the schema rejects it".into(),
-                });
-                None
-            }
-            _ => {
-                problems.push(PortProblem {
-                    key: "gateway.port".into(),
-                    raw: e.node.type_name().into(),
-                    origin,
-                    effect: "OpenClaw ignores it and the schema rejects it".into(),
-                });
-                None
-            }
-        }
-    });
+        });
     let mut shadowed = Vec::new();
     let winner = if let Some(p) = &spec.port {
         shadowed.extend(env_port.map(|e| ("OPENCLAW_GATEWAY_PORT".to_string(), e.origin)));
@@ -871,10 +859,31 @@ fn gateway_port(
     (
         Resolved::new(
             ports::DEFAULT_GATEWAY_PORT,
-            Origin::Default(format!("built-in default {}", ports::DEFAULT_GATEWAY_PORT)),
+            Origin::Default(format!(
+                "built-in default `{}`",
+                ports::DEFAULT_GATEWAY_PORT
+            )),
         ),
         shadowed,
     )
+}
+
+/// The port a config value means to the schema (`z.number().int().min(1).max(65535)`).
+fn schema_port(node: &Node) -> Option<i64> {
+    let n = node.as_f64()?;
+    (n.fract() == 0.0 && (1.0..=ports::MAX_PORT as f64).contains(&n)).then_some(n as i64)
+}
+
+/// A config value as written, for messages: numbers as JavaScript prints them,
+/// strings quoted, anything else by type.
+fn raw_value(node: &Node) -> String {
+    match &node.value {
+        Value::Number(n) => js_number(*n),
+        Value::String(s) => format!("\"{s}\""),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        _ => node.type_name().into(),
+    }
 }
 
 /// A JavaScript number as JavaScript prints it (enough for ports).
@@ -894,7 +903,11 @@ pub fn js_number(n: f64) -> String {
     }
 }
 
-fn derive_ports(gateway: &Resolved<i64>, root: Option<&Node>) -> PortMap {
+fn derive_ports(
+    gateway: &Resolved<i64>,
+    root: Option<&Node>,
+    problems: &mut Vec<PortProblem>,
+) -> PortMap {
     let gw = gateway.value;
     let control = ports::browser_control_port(gw);
     let control_how = if control == gw + 2 {
@@ -931,7 +944,17 @@ fn derive_ports(gateway: &Resolved<i64>, root: Option<&Node>) -> PortMap {
                 .and_then(|r| r.path(&["mcp", "apps", "sandboxPort"]))
                 .and_then(|e| e.node.as_f64().map(|n| (n, e.node.span)))
             {
-                Some((n, span)) => Resolved::new(n as i64, Origin::Config(span)),
+                Some((n, span)) => {
+                    if n.fract() != 0.0 || !ports::is_valid_port(n as i64) {
+                        problems.push(PortProblem {
+                            key: "mcp.apps.sandboxPort".into(),
+                            raw: js_number(n),
+                            origin: Origin::Config(span),
+                            effect: PortEffect::Rejected,
+                        });
+                    }
+                    Resolved::new(n as i64, Origin::Config(span))
+                }
                 None => Resolved::new(
                     gw + 1,
                     Origin::derived(&gateway.origin, "gateway port + 1 (`mcp.apps.enabled`)"),
@@ -952,7 +975,8 @@ struct Browser {
     profiles: Vec<BrowserProfile>,
     cdp_url: Option<Resolved<Endpoint>>,
     /// Errors OpenClaw would throw while resolving the browser config.
-    errors: Vec<(Option<crate::source::Span>, String)>,
+    /// `(place, config key, message)`.
+    errors: Vec<(Option<crate::source::Span>, Option<String>, String)>,
 }
 
 /// `resolveBrowserConfig` + `resolveProfile` (`extensions/browser/src/browser/config.ts`).
@@ -967,7 +991,6 @@ fn resolve_browser(
         errors: vec![],
     };
     let browser = root.and_then(|r| r.get("browser"));
-    let control = &ports.browser_control;
     let (range_start, _) = ports.cdp_range.value;
 
     // The browser-level CDP endpoint: `browser.cdpUrl`, else a derived placeholder.
@@ -977,8 +1000,10 @@ fn resolve_browser(
     });
     let mut cdp_host = "127.0.0.1".to_string();
     let mut raw_info: Option<(ports::CdpUrl, Origin)> = None;
-    match &raw {
-        Some((s, node)) => match ports::parse_cdp_url(s) {
+    // Without a URL, OpenClaw throws "Derived CDP port (N) is too high" when browser
+    // control + 1 passes 65535: `cdp-range-fallback` says so.
+    if let Some((s, node)) = &raw {
+        match ports::parse_cdp_url(s) {
             Ok(u) => {
                 cdp_host = u.host.clone();
                 let origin = Origin::Config(node.span);
@@ -994,20 +1019,9 @@ fn resolve_browser(
             // An unresolved `${VAR}` is reported once, as such (see `unresolved_vars`).
             Err(e) if node.missing_vars().next().is_none() => {
                 out.errors
-                    .push((Some(node.span), format!("`browser.cdpUrl` {e}")));
+                    .push((Some(node.span), Some("browser.cdpUrl".into()), e));
             }
             Err(_) => {}
-        },
-        None => {
-            if control.value + 1 > ports::MAX_PORT {
-                out.errors.push((
-                    None,
-                    format!(
-                        "Derived CDP port ({}) is too high; check gateway port configuration",
-                        control.value + 1
-                    ),
-                ));
-            }
         }
     }
 
@@ -1038,30 +1052,15 @@ fn resolve_browser(
             };
             let cdp_port = node.entry("cdpPort").and_then(|p| {
                 let origin = Origin::Config(p.node.span);
-                match p.node.value {
-                    Value::Number(n) => {
-                        if n.fract() != 0.0 || !ports::is_valid_port(n as i64) {
-                            problems.push(PortProblem {
-                                key: format!("browser.profiles.{}.cdpPort", e.key),
-                                raw: js_number(n),
-                                origin: origin.clone(),
-                                effect: "OpenClaw's schema rejects it (an integer in 1..=65535)"
-                                    .into(),
-                            });
-                        }
-                        Some(Resolved::new(n as i64, origin))
-                    }
-                    Value::Null => None,
-                    _ => {
-                        problems.push(PortProblem {
-                            key: format!("browser.profiles.{}.cdpPort", e.key),
-                            raw: p.node.type_name().into(),
-                            origin,
-                            effect: "OpenClaw's schema rejects it (an integer in 1..=65535)".into(),
-                        });
-                        None
-                    }
+                if p.node.value != Value::Null && schema_port(&p.node).is_none() {
+                    problems.push(PortProblem {
+                        key: format!("browser.profiles.{}.cdpPort", e.key),
+                        raw: raw_value(&p.node),
+                        origin: origin.clone(),
+                        effect: PortEffect::Rejected,
+                    });
                 }
+                p.node.as_f64().map(|n| Resolved::new(n as i64, origin))
             });
             raws.push(Raw {
                 name: e.key.clone(),
@@ -1132,7 +1131,7 @@ fn resolve_browser(
     let relays = match ports::assign_extension_relays(&needing, &reserved, relay_default) {
         Ok(r) => r,
         Err(e) => {
-            out.errors.push((None, e));
+            out.errors.push((None, Some("browser.profiles".into()), e));
             vec![]
         }
     };
@@ -1261,7 +1260,7 @@ fn resolve_browser(
                         p.origin.clone(),
                     )),
                     (None, None) => Err(format!(
-                        "Profile \"{}\" must define cdpPort or cdpUrl.",
+                        "has neither `cdpPort` nor `cdpUrl` (OpenClaw: Profile \"{}\" must define cdpPort or cdpUrl)",
                         r.name
                     )),
                 };
@@ -1274,16 +1273,24 @@ fn resolve_browser(
                         profile.endpoint = Some(e);
                     }
                     Err(e) if raw_url.is_some() => {
-                        profile.error = Some(format!("`browser.profiles.{}.cdpUrl` {e}", r.name));
                         if url_entry.is_some_and(|u| u.node.missing_vars().next().is_none()) {
                             out.errors.push((
                                 url_entry.map(|u| u.node.span),
-                                profile.error.clone().unwrap_or_default(),
+                                Some(format!("browser.profiles.{}.cdpUrl", r.name)),
+                                e.clone(),
                             ));
                         }
+                        profile.error = Some(e);
                     }
                     Err(e) => {
-                        out.errors.push((r.node.map(|n| n.span), e.clone()));
+                        // A `cdpPort` that is not a number is `invalid-port`'s.
+                        if r.node.and_then(|n| n.get("cdpPort")).is_none() {
+                            out.errors.push((
+                                r.node.map(|n| n.span),
+                                Some(format!("browser.profiles.{}", r.name)),
+                                e.clone(),
+                            ));
+                        }
                         profile.error = Some(e);
                     }
                 }
@@ -1335,15 +1342,15 @@ fn unresolved_vars(root: &Node) -> Vec<LoadError> {
     found
         .map(|(path, node)| {
             let vars: Vec<String> = node.missing_vars().map(|v| format!("`${{{v}}}`")).collect();
-            LoadError {
-                kind: LoadErrorKind::Unresolved,
-                message: format!(
-                    "`{path}` uses {}, which is not set: OpenClaw keeps the literal text",
+            LoadError::new(
+                LoadErrorKind::Unresolved,
+                format!(
+                    "uses {}, which is not set: OpenClaw keeps the literal text",
                     vars.join(", ")
                 ),
-                location: Location::Span(node.span),
-                related: vec![],
-            }
+                Location::Span(node.span),
+            )
+            .with_key(path)
         })
         .collect()
 }

@@ -35,17 +35,29 @@ pub fn hash_secret(secret: &str) -> u64 {
     KEYS.hash_one(secret)
 }
 
-/// Byte ranges of every secret string value in a parsed file (the text between
-/// the quotes), for [`crate::source::SourceMap::mask`].
-pub fn secret_ranges(node: &Node) -> Vec<Range<usize>> {
+/// Byte ranges of every secret in a parsed file, for
+/// [`crate::source::SourceMap::mask`]: string values below secret keys (the text
+/// between the quotes), and in any URL the password of its user info and the
+/// values of secret-looking query parameters.
+pub fn secret_ranges(node: &Node, text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut stack = vec![(node, false)];
     while let Some((node, secret)) = stack.pop() {
         match &node.value {
-            Value::String(_) if secret => {
+            Value::String(_) => {
                 let r = node.span.range();
-                if r.len() >= 2 {
-                    out.push(r.start + 1..r.end - 1);
+                if r.len() < 2 || r.end > text.len() {
+                    continue;
+                }
+                let inner = r.start + 1..r.end - 1;
+                if secret {
+                    out.push(inner);
+                } else if let Some(raw) = text.get(inner.clone()) {
+                    out.extend(
+                        url_secrets(raw)
+                            .into_iter()
+                            .map(|s| inner.start + s.start..inner.start + s.end),
+                    );
                 }
             }
             Value::Array(items) => stack.extend(items.iter().map(|n| (n, secret))),
@@ -55,6 +67,38 @@ pub fn secret_ranges(node: &Node) -> Vec<Range<usize>> {
                     .map(|e| (&e.node, secret || is_secret_key(&e.key))),
             ),
             _ => {}
+        }
+    }
+    out
+}
+
+/// Ranges of `pass` in `scheme://user:pass@host` and of `v` in `?token=v`.
+pub fn url_secrets(s: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let Some(scheme_end) = s.find("://") else {
+        return out;
+    };
+    let start = scheme_end + 3;
+    let authority_end = s[start..]
+        .find(['/', '?', '#'])
+        .map(|i| start + i)
+        .unwrap_or(s.len());
+    if let Some(at) = s[start..authority_end].rfind('@') {
+        let userinfo = start..start + at;
+        if let Some(colon) = s[userinfo.clone()].find(':') {
+            out.push(userinfo.start + colon + 1..userinfo.end);
+        }
+    }
+    if let Some(q) = s[authority_end..].find('?') {
+        let mut pos = authority_end + q + 1;
+        let end = s[pos..].find('#').map(|i| pos + i).unwrap_or(s.len());
+        for pair in s[pos..end].split('&') {
+            if let Some(eq) = pair.find('=')
+                && is_secret_key(&pair[..eq])
+            {
+                out.push(pos + eq + 1..pos + pair.len());
+            }
+            pos += pair.len() + 1;
         }
     }
     out
@@ -106,9 +150,25 @@ mod tests {
         let text =
             r#"{channels: {telegram: {botToken: "123:abc", enabled: true}}, auth: {token: 'x'}}"#;
         let node = crate::load::json5::parse(text, crate::source::FileId(0)).unwrap();
-        let mut got: Vec<&str> = secret_ranges(&node).into_iter().map(|r| &text[r]).collect();
+        let mut got: Vec<&str> = secret_ranges(&node, text)
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
         got.sort();
         assert_eq!(got, vec!["123:abc", "x"]);
+    }
+
+    #[test]
+    fn secrets_inside_urls() {
+        let text =
+            r#"{browser: {cdpUrl: "wss://alice:hunter2@h:9222/x?token=QS&mode=1&apiKey=K#f"}}"#;
+        let node = crate::load::json5::parse(text, crate::source::FileId(0)).unwrap();
+        let got: Vec<&str> = secret_ranges(&node, text)
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(got, vec!["hunter2", "QS", "K"]);
+        assert!(url_secrets("http://127.0.0.1:9222").is_empty());
     }
 
     #[test]

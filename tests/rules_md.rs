@@ -96,6 +96,9 @@ fn file_blocks(body: &str) -> Vec<FileBlock> {
 /// The byte range of the `expected` block's content in `text`.
 fn expected_range(text: &str) -> Option<std::ops::Range<usize>> {
     let open = text.find("```expected\n")? + "```expected\n".len();
+    if text[open..].starts_with("```") {
+        return Some(open..open); // an empty block
+    }
     let close = open + text[open..].find("\n```")? + 1;
     Some(open..close)
 }

@@ -40,12 +40,11 @@ pub fn load_config(loader: &mut Loader, path: &Path, include_roots: &[PathBuf]) 
     match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return out,
         Ok(m) if m.is_dir() => {
-            out.errors.push(LoadError {
-                kind: LoadErrorKind::Read,
-                message: format!("config path `{}` is a directory", loader.display(path)),
-                location: Location::Path(loader.display(path)),
-                related: vec![],
-            });
+            out.errors.push(LoadError::new(
+                LoadErrorKind::Read,
+                format!("config path `{}` is a directory", loader.display(path)),
+                Location::Path(loader.display(path)),
+            ));
             return out;
         }
         _ => {}
@@ -53,12 +52,11 @@ pub fn load_config(loader: &mut Loader, path: &Path, include_roots: &[PathBuf]) 
     let file = match loader.read(path, SourceKind::Config) {
         Ok(f) => f,
         Err(e) => {
-            out.errors.push(LoadError {
-                kind: LoadErrorKind::Read,
-                message: format!("cannot read `{}`: {e}", loader.display(path)),
-                location: Location::Path(loader.display(path)),
-                related: vec![],
-            });
+            out.errors.push(LoadError::new(
+                LoadErrorKind::Read,
+                format!("cannot read `{}`: {e}", loader.display(path)),
+                Location::Path(loader.display(path)),
+            ));
             return out;
         }
     };
@@ -71,12 +69,18 @@ pub fn load_config(loader: &mut Loader, path: &Path, include_roots: &[PathBuf]) 
             n
         }
         Err(e) => {
-            out.errors.push(LoadError {
-                kind: LoadErrorKind::Syntax,
-                message: format!("OpenClaw cannot parse this file: {}", e.message),
-                location: Location::Span(Span::new(file, e.offset..e.offset)),
-                related: vec![],
-            });
+            let (line, col) = loader.sources.get(file).line_col(e.offset);
+            out.errors.push(
+                LoadError::new(
+                    LoadErrorKind::Syntax,
+                    e.message.clone(),
+                    Location::Span(Span::new(file, e.offset..e.offset)),
+                )
+                .with_help(format!(
+                    "fix line {line}, column {col} of `{}`",
+                    loader.display(path)
+                )),
+            );
             return out;
         }
     };
@@ -120,6 +124,8 @@ struct Processor<'l, 'a> {
     files: Vec<FileId>,
 }
 
+// An error ends the whole load at once, so its size on the error path is moot.
+#[allow(clippy::result_large_err)]
 impl Processor<'_, '_> {
     /// `IncludeProcessor.process` for the tree of the file at `base`; `chain` holds
     /// that file and every file that included it, top first.
@@ -174,6 +180,9 @@ impl Processor<'_, '_> {
                                 item.type_name()
                             ),
                             item.span,
+                        )
+                        .with_help(
+                            "list paths only: `$include: [\"./a.json5\", \"./b.json5\"]`".into(),
                         ));
                     };
                     let loaded = self.load_file(p, item.span, base, chain)?;
@@ -188,6 +197,9 @@ impl Processor<'_, '_> {
                         include.node.type_name()
                     ),
                     include.node.span,
+                )
+                .with_help(
+                    "write a path, `$include: \"./gateway.json5\"`, or a list of paths".into(),
                 ));
             }
         };
@@ -198,6 +210,10 @@ impl Processor<'_, '_> {
             return Err(error(
                 "Sibling keys require included content to be an object".into(),
                 include.node.span,
+            )
+            .with_help(
+                "make the included file an object, or move the keys beside `$include` into it"
+                    .into(),
             ));
         }
         let rest = self.process(Node::new(Value::Object(entries), span), base, chain)?;
@@ -243,7 +259,12 @@ impl Processor<'_, '_> {
                     shown(self.loader, top)
                 ),
                 at,
-            ));
+            )
+            .with_help(format!(
+                "move `{}` below `{}`, or add its directory to `OPENCLAW_INCLUDE_ROOTS`",
+                shown(self.loader, &resolved),
+                shown(self.loader, top)
+            )));
         }
         if let Ok(real) = std::fs::canonicalize(&resolved)
             && !self.roots.iter().any(|r| real.starts_with(&r.real))
@@ -254,7 +275,11 @@ impl Processor<'_, '_> {
                     shown(self.loader, top)
                 ),
                 at,
-            ));
+            )
+            .with_help(format!(
+                "replace the symlink `{}` with the file itself",
+                shown(self.loader, &resolved)
+            )));
         }
         if chain.contains(&resolved) {
             let names: Vec<String> = chain
@@ -265,27 +290,37 @@ impl Processor<'_, '_> {
             return Err(error(
                 format!("Circular include detected: {}", names.join(" -> ")),
                 at,
-            ));
+            )
+            .with_help(format!(
+                "remove the `$include` of `{}` from `{}` (it closes the cycle)",
+                shown(self.loader, &resolved),
+                shown(self.loader, base)
+            )));
         }
         // The top file is chain[0]; a processor at depth d has d+1 files in its chain.
         if chain.len() > MAX_INCLUDE_DEPTH {
             return Err(error(
                 format!("Maximum include depth ({MAX_INCLUDE_DEPTH}) exceeded at: {include}"),
                 at,
-            ));
+            )
+            .with_help(format!(
+                "merge `{}` into `{}`: OpenClaw follows at most {MAX_INCLUDE_DEPTH} nested includes",
+                shown(self.loader, &resolved),
+                shown(self.loader, base)
+            )));
         }
         let file = self.read_guarded(include, &resolved, at)?;
-        let parsed =
-            json5::parse(&self.loader.sources.get(file).text, file).map_err(|e| LoadError {
-                kind: LoadErrorKind::Include,
-                message: format!(
-                    "Failed to parse include file: {include} (resolved: {}): {}",
-                    shown(self.loader, &resolved),
-                    e.message
-                ),
-                location: Location::Span(Span::new(file, e.offset..e.offset)),
-                related: vec![(at, "included here".into())],
-            })?;
+        let parsed = json5::parse(&self.loader.sources.get(file).text, file).map_err(|e| {
+            let shown = self.loader.display(&resolved);
+            let (line, col) = self.loader.sources.get(file).line_col(e.offset);
+            LoadError::new(
+                LoadErrorKind::Include,
+                format!("`{shown}` does not parse: {}", e.message),
+                Location::Span(Span::new(file, e.offset..e.offset)),
+            )
+            .with_related(at, "included here")
+            .with_help(format!("fix line {line}, column {col} of `{shown}`"))
+        })?;
         mask_secrets(self.loader, file, &parsed);
         let mut nested = chain.to_vec();
         nested.push(resolved.clone());
@@ -308,6 +343,10 @@ impl Processor<'_, '_> {
                 ),
                 at,
             )
+            .with_help(format!(
+                "create `{}`, or remove this `$include`",
+                l.display(resolved)
+            ))
         };
         let meta = std::fs::metadata(resolved).map_err(|_| read_failed(self.loader))?;
         if !meta.is_file() || meta.len() > MAX_INCLUDE_FILE_BYTES || nlink(&meta) > 1 {
@@ -316,7 +355,11 @@ impl Processor<'_, '_> {
                     "Include file failed security checks (regular file, max {MAX_INCLUDE_FILE_BYTES} bytes, no hardlinks): {include}"
                 ),
                 at,
-            ));
+            )
+            .with_help(format!(
+                "make `{}` a regular file of at most 2 MiB with a single hard link",
+                self.loader.display(resolved)
+            )));
         }
         let file = self
             .loader
@@ -330,7 +373,7 @@ impl Processor<'_, '_> {
 }
 
 fn mask_secrets(loader: &mut Loader, file: FileId, node: &Node) {
-    let ranges = crate::secrets::secret_ranges(node);
+    let ranges = crate::secrets::secret_ranges(node, &loader.sources.get(file).text);
     if !ranges.is_empty() {
         loader.sources.mask(file, &ranges);
     }
@@ -347,12 +390,7 @@ fn nlink(_: &std::fs::Metadata) -> u64 {
 }
 
 fn error(message: String, at: Span) -> LoadError {
-    LoadError {
-        kind: LoadErrorKind::Include,
-        message,
-        location: Location::Span(at),
-        related: vec![],
-    }
+    LoadError::new(LoadErrorKind::Include, message, Location::Span(at))
 }
 
 fn is_blocked_key(key: &str) -> bool {

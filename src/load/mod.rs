@@ -48,6 +48,38 @@ pub struct LoadError {
     pub location: Location,
     /// Other places involved, e.g. the `$include` that pulled a broken file in.
     pub related: Vec<(Span, String)>,
+    /// The config key involved (`browser.cdpUrl`), when there is one.
+    pub key: Option<String>,
+    /// One concrete way out, with the computed path or value.
+    pub help: Option<String>,
+}
+
+impl LoadError {
+    pub fn new(kind: LoadErrorKind, message: String, location: Location) -> LoadError {
+        LoadError {
+            kind,
+            message,
+            location,
+            related: vec![],
+            key: None,
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: String) -> LoadError {
+        self.help = Some(help);
+        self
+    }
+
+    pub fn with_key(mut self, key: String) -> LoadError {
+        self.key = Some(key);
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, text: &str) -> LoadError {
+        self.related.push((span, text.to_string()));
+        self
+    }
 }
 
 /// Reads files into a [`SourceMap`], naming them relative to a base directory.
@@ -85,7 +117,11 @@ impl Loader<'_> {
 pub fn display_path(path: &Path, base: &Path, prefix: &str) -> String {
     match path.strip_prefix(base) {
         Ok(rest) if rest.as_os_str().is_empty() => {
-            if prefix.is_empty() { ".".into() } else { prefix.to_string() }
+            if prefix.is_empty() {
+                ".".into()
+            } else {
+                prefix.to_string()
+            }
         }
         Ok(rest) if prefix.is_empty() => rest.display().to_string(),
         Ok(rest) => format!("{prefix}/{}", rest.display()),
@@ -149,6 +185,9 @@ mod tests {
         assert_eq!(display_path(Path::new("/home/u"), base, "~"), "~");
         assert_eq!(display_path(Path::new("/srv/x"), base, "~"), "/srv/x");
         assert_eq!(display_path(Path::new("/home/uu"), base, "~"), "/home/uu");
-        assert_eq!(display_path(Path::new("/home/u/deploy/a.json5"), base, ""), "deploy/a.json5");
+        assert_eq!(
+            display_path(Path::new("/home/u/deploy/a.json5"), base, ""),
+            "deploy/a.json5"
+        );
     }
 }

@@ -7,7 +7,9 @@ use crate::model::Host;
 
 /// Escaping of a command's message (`@actions/core` `escapeData`).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping of a property value (`escapeProperty`): also `:` and `,`.
@@ -35,13 +37,20 @@ pub fn render(host: &Host, findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
         let title = escape_property(&format!("clawfence {}", f.rule.id));
-        let places: Vec<(Place, &str)> = f.labels().map(|l| (place(host, &l.location), l.message.as_str())).collect();
+        let places: Vec<(Place, &str)> = f
+            .labels()
+            .map(|l| (place(host, &l.location), l.message.as_str()))
+            .collect();
         if places.is_empty() {
             let mut text = f.message.clone();
             if let Some(h) = &f.help {
                 text.push_str(&format!("\nhelp: {h}"));
             }
-            out.push_str(&format!("::{} title={title}::{}\n", command(f.severity), escape_data(&text)));
+            out.push_str(&format!(
+                "::{} title={title}::{}\n",
+                command(f.severity),
+                escape_data(&text)
+            ));
             continue;
         }
         for (n, (p, label)) in places.iter().enumerate() {
@@ -68,7 +77,12 @@ pub fn render(host: &Host, findings: &[Finding]) -> String {
             if let Some(h) = &f.help {
                 text.push_str(&format!("\nhelp: {h}"));
             }
-            out.push_str(&format!("::{} {}::{}\n", command(f.severity), props.join(","), escape_data(&text)));
+            out.push_str(&format!(
+                "::{} {}::{}\n",
+                command(f.severity),
+                props.join(","),
+                escape_data(&text)
+            ));
         }
     }
     out

@@ -32,7 +32,9 @@ pub fn render(host: &Host, findings: &[Finding], ran: &[&str]) -> String {
     for rule in RULES.iter().filter(|r| ran.contains(&r.meta.id)) {
         let id = rule.meta.id;
         let mine: Vec<&Finding> = findings.iter().filter(|f| f.rule.id == id).collect();
-        out.push_str(&format!("    <testcase classname=\"clawfence\" name=\"{id}\""));
+        out.push_str(&format!(
+            "    <testcase classname=\"clawfence\" name=\"{id}\""
+        ));
         if mine.is_empty() {
             out.push_str("/>\n");
             continue;

@@ -63,7 +63,6 @@ pub fn gateway_source(host: &Host, i: &Instance) -> String {
     }
 }
 
-
 /// The `--format json` document.
 pub fn to_json(host: &Host) -> String {
     let doc = PortsJson {

@@ -71,7 +71,10 @@ fn result(host: &Host, f: &Finding) -> Value {
         text.push_str("\nhelp: ");
         text.push_str(h);
     }
-    let index = RULES.iter().position(|r| r.meta.id == f.rule.id).unwrap_or(0);
+    let index = RULES
+        .iter()
+        .position(|r| r.meta.id == f.rule.id)
+        .unwrap_or(0);
     let mut r = json!({
         "ruleId": f.rule.id,
         "ruleIndex": index,
@@ -116,7 +119,10 @@ pub fn render(host: &Host, findings: &[Finding]) -> String {
         "results": findings.iter().map(|f| result(host, f)).collect::<Vec<_>>(),
     });
     if host.display_prefix == "~" {
-        let home = format!("file://{}/", uri_path(&host.home.display().to_string()).trim_end_matches('/'));
+        let home = format!(
+            "file://{}/",
+            uri_path(&host.home.display().to_string()).trim_end_matches('/')
+        );
         run["originalUriBaseIds"] = json!({ "HOME": { "uri": home } });
     }
     let log = json!({

@@ -1,6 +1,6 @@
 //! `base-ports-too-close`: distinct gateway ports less than 20 apart.
 
-use super::{Rule, RuleMeta, attach_gateway, free_port_help, to_move};
+use super::{Rule, RuleMeta, attach_gateway, binding, free_port_help, to_move};
 use crate::finding::{Finding, Severity};
 use crate::model::Host;
 use crate::ports::DOCUMENTED_SPACING;
@@ -15,7 +15,7 @@ pub static META: RuleMeta = RuleMeta {
 pub const RULE: Rule = Rule { meta: &META, check };
 
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    let mut by_port: Vec<_> = host.instances.iter().collect();
+    let mut by_port: Vec<_> = binding(host).collect();
     by_port.sort_by_key(|i| (i.ports.gateway.value, i.name.clone()));
     for (n, a) in by_port.iter().enumerate() {
         for b in by_port[n + 1..]

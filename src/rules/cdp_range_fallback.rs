@@ -1,7 +1,7 @@
 //! `cdp-range-fallback`: derived ports pass 65535 and fall back onto the
 //! default gateway's ports.
 
-use super::{Rule, RuleMeta, attach_gateway, free_port_help, names};
+use super::{Rule, RuleMeta, attach_gateway, binding, free_port_help, names};
 use crate::finding::{Finding, Severity};
 use crate::model::Host;
 use crate::ports::{self, MAX_PORT};
@@ -16,18 +16,17 @@ pub static META: RuleMeta = RuleMeta {
 pub const RULE: Rule = Rule { meta: &META, check };
 
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    for i in &host.instances {
+    for i in binding(host) {
         let p = &i.ports;
-        let gw = p.gateway.value;
         let control = p.browser_control.value;
         let (start, end) = p.cdp_range.value;
         let mut fell = Vec::new();
-        if control != gw + 2 {
+        if i.control_fell_back() {
             // Everything derived from browser control lands on the default's.
             fell.push(format!("browser control `{control}`"));
             fell.push(format!("extension relay `{}`", p.extension_relay.value));
         }
-        if control != gw + 2 || start != control + 9 {
+        if i.range_fell_back() {
             fell.push(format!("CDP range `{start}..={end}`"));
         }
         let relay = p.extension_relay.value;

@@ -1,11 +1,14 @@
 //! `cdp-range-overlap`: CDP ranges overlap, or a port of one instance lies in
 //! another's CDP range.
 
-use super::{Rule, RuleMeta, attach_gateway, by_name, free_port_help, port_uses, to_move};
+use super::{
+    PortUse, Rule, RuleMeta, attach, attach_gateway, binding, by_name, free_port_help,
+    openclaw_cmd, port_uses, to_move,
+};
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance};
 use crate::ports::FOOTPRINT;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 pub static META: RuleMeta = RuleMeta {
     id: "cdp-range-overlap",
@@ -16,115 +19,175 @@ pub static META: RuleMeta = RuleMeta {
 
 pub const RULE: Rule = Rule { meta: &META, check };
 
-/// Why two instances' CDP ranges conflict.
-#[derive(Default)]
-struct Overlap {
-    /// Ports of the two ranges in common.
-    shared_slots: i64,
-    /// `(port, what, owner)` of concrete ports inside the other's range.
-    inside: Vec<(i64, String, String, String)>,
+/// A concrete port of `owner` inside the CDP range of `range_owner`.
+struct Inside {
+    owner: String,
+    range_owner: String,
+    port: PortUse,
 }
 
 fn own_range(i: &Instance) -> Option<(i64, i64)> {
-    let (s, e) = i.ports.cdp_range.value;
     // A range that fell back to 18800..=18899 is `cdp-range-fallback`'s.
-    (s == i.ports.browser_control.value + 9).then_some((s, e))
+    (!i.range_fell_back()).then_some(i.ports.cdp_range.value)
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    if a < b {
+        (a.to_string(), b.to_string())
+    } else {
+        (b.to_string(), a.to_string())
+    }
 }
 
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    // Ranges sorted by start; all are 100 ports long.
-    let mut ranges: Vec<(i64, i64, &Instance)> = host
-        .instances
-        .iter()
+    // Ranges sorted by start; all are 100 ports long, so a range can only meet
+    // the ranges that start within it.
+    let mut ranges: Vec<(i64, i64, &Instance)> = binding(host)
         .filter_map(|i| own_range(i).map(|(s, e)| (s, e, i)))
         .collect();
     ranges.sort_by_key(|(s, _, i)| (*s, i.name.clone()));
-    let mut pairs: BTreeMap<(String, String), Overlap> = BTreeMap::new();
-    let key = |a: &str, b: &str| {
-        if a < b {
-            (a.to_string(), b.to_string())
-        } else {
-            (b.to_string(), a.to_string())
-        }
-    };
+    let mut pairs: BTreeMap<(String, String), Vec<Inside>> = BTreeMap::new();
     for (n, (s, e, a)) in ranges.iter().enumerate() {
         for (s2, _, b) in ranges[n + 1..].iter().take_while(|(s2, _, _)| s2 <= e) {
-            if a.name != b.name && *s2 != *s {
-                pairs.entry(key(&a.name, &b.name)).or_default().shared_slots = e - s2 + 1;
+            if s2 != s {
+                pairs.entry(pair(&a.name, &b.name)).or_default();
             }
         }
     }
-    // Every concrete port that lies in another instance's range.
-    for i in &host.instances {
+    // Every concrete port that lies in another instance's range (binary search).
+    for i in binding(host) {
         for u in port_uses(i).into_iter().filter(|u| !u.fallback) {
             let first = ranges.partition_point(|(_, e, _)| *e < u.port);
-            for (s, e, owner) in ranges[first..].iter().take_while(|(s, _, _)| *s <= u.port) {
-                if owner.name != i.name && (*s..=*e).contains(&u.port) {
+            for (s, _, owner) in ranges[first..].iter().take_while(|(s, _, _)| *s <= u.port) {
+                if owner.name != i.name && *s <= u.port {
                     pairs
-                        .entry(key(&i.name, &owner.name))
+                        .entry(pair(&i.name, &owner.name))
                         .or_default()
-                        .inside
-                        .push((u.port, u.what.clone(), i.name.clone(), owner.name.clone()));
+                        .push(Inside {
+                            owner: i.name.clone(),
+                            range_owner: owner.name.clone(),
+                            port: u.clone(),
+                        });
                 }
             }
         }
     }
-
-    for ((x, y), overlap) in pairs {
+    for ((x, y), mut inside) in pairs {
+        inside.sort_by_key(|p| (p.owner.clone(), p.port.port));
         let (a, b) = (by_name(host, &x), by_name(host, &y));
-        let (lo, hi) = if (a.ports.gateway.value, &a.name) <= (b.ports.gateway.value, &b.name) {
-            (a, b)
+        let gap = (a.ports.gateway.value - b.ports.gateway.value).abs();
+        let f = if gap > 0 && gap < FOOTPRINT {
+            near_bases(host, a, b, &inside)
+        } else if let Some(pinned) = inside.iter().find(|p| !p.port.from_gateway) {
+            pinned_port(host, pinned)
         } else {
-            (b, a)
+            continue;
         };
-        let gap = hi.ports.gateway.value - lo.ports.gateway.value;
-        let (ls, le) = lo.ports.cdp_range.value;
-        let (hs, he) = hi.ports.cdp_range.value;
-        let message = if gap < FOOTPRINT && gap > 0 {
-            format!(
-                "CDP ranges of `{}` and `{}` overlap: their gateway ports `{}` and `{}` are only `{gap}` apart",
-                lo.name, hi.name, lo.ports.gateway.value, hi.ports.gateway.value
-            )
-        } else {
-            let (port, what, owner, range_owner) = &overlap.inside[0];
-            let r = by_name(host, range_owner).ports.cdp_range.value;
-            format!(
-                "{what} `{port}` of `{owner}` lies in the CDP range `{}..={}` of `{range_owner}`",
-                r.0, r.1
-            )
-        };
-        let mut f = Finding::new(&META, message, vec![x.clone(), y.clone()]);
-        let mover = to_move(&[lo, hi]);
-        let other = if mover.name == lo.name { hi } else { lo };
-        for i in [mover, other] {
-            attach_gateway(host, &mut f, i);
-        }
-        f.notes.push(format!(
-            "`{}` allocates Chrome profiles from `{ls}..={le}`, `{}` from `{hs}..={he}`",
-            lo.name, hi.name
-        ));
-        if gap < FOOTPRINT && gap > 0 {
-            let safe = (gap - 11).clamp(0, 100);
-            f.notes.push(format!(
-                "only the first `{safe}` of the `100` CDP slots of `{}` are clear of `{}`'s ports; gateway ports must be at least `{FOOTPRINT}` apart for none to meet",
-                lo.name, hi.name
-            ));
-        }
-        // One note per (owner, range owner): which of the owner's ports are slots.
-        let mut inside: BTreeMap<(&String, &String), Vec<String>> = BTreeMap::new();
-        for (port, what, owner, range_owner) in &overlap.inside {
-            inside
-                .entry((owner, range_owner))
-                .or_default()
-                .push(format!("{} `{port}`", what.trim_end_matches(" port")));
-        }
-        for ((owner, range_owner), list) in inside {
-            f.notes.push(format!(
-                "{} of `{owner}` lie in the CDP range of `{range_owner}`",
-                list.join(", ")
-            ));
-        }
-        f.help = free_port_help(host, mover);
         out.push(f);
     }
+}
+
+/// Two gateway ports closer than 111: their footprints overlap.
+fn near_bases(host: &Host, a: &Instance, b: &Instance, inside: &[Inside]) -> Finding {
+    let (lo, hi) = if (a.ports.gateway.value, &a.name) <= (b.ports.gateway.value, &b.name) {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let gap = hi.ports.gateway.value - lo.ports.gateway.value;
+    let mut f = Finding::new(
+        &META,
+        format!(
+            "`{}` and `{}` have overlapping CDP ranges: their gateway ports `{}` and `{}` are only `{gap}` apart",
+            lo.name, hi.name, lo.ports.gateway.value, hi.ports.gateway.value
+        ),
+        vec![lo.name.clone(), hi.name.clone()],
+    );
+    let mover = to_move(&[lo, hi]);
+    let other = if mover.name == lo.name { hi } else { lo };
+    attach_gateway(host, &mut f, mover);
+    attach_gateway(host, &mut f, other);
+    let (ls, le) = lo.ports.cdp_range.value;
+    let (hs, he) = hi.ports.cdp_range.value;
+    f.notes.push(format!(
+        "`{}` launches Chrome profiles on `{ls}..={le}`, `{}` on `{hs}..={he}`",
+        lo.name, hi.name
+    ));
+    let safe = (gap - 11).clamp(0, 100);
+    f.notes.push(format!(
+        "only the first `{safe}` of the `100` CDP slots of `{}` are clear of `{}`'s ports; gateway ports must be at least `{FOOTPRINT}` apart for none to meet",
+        lo.name, hi.name
+    ));
+    // One note per instance whose ports lie in the other's range.
+    let mut by_owner: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+    for p in inside {
+        by_owner
+            .entry((&p.owner, &p.range_owner))
+            .or_default()
+            .push(format!("{} `{}`", p.port.short(), p.port.port));
+    }
+    for ((owner, range_owner), list) in by_owner {
+        let verb = if list.len() == 1 { "lies" } else { "lie" };
+        f.notes.push(format!(
+            "{} of `{owner}` {verb} in the CDP range of `{range_owner}`",
+            list.join(", ")
+        ));
+    }
+    f.help = free_port_help(host, mover);
+    f
+}
+
+/// A pinned port (a profile's `cdpPort`, a sandbox port) inside another
+/// instance's range: that instance may launch Chrome on it.
+fn pinned_port(host: &Host, p: &Inside) -> Finding {
+    let owner = by_name(host, &p.owner);
+    let range_owner = by_name(host, &p.range_owner);
+    let (s, e) = range_owner.ports.cdp_range.value;
+    let mut f = Finding::new(
+        &META,
+        format!(
+            "`{}` puts {} inside the CDP range `{s}..={e}` of `{}`",
+            owner.name,
+            p.port.noun(),
+            range_owner.name
+        ),
+        vec![owner.name.clone(), range_owner.name.clone()],
+    );
+    attach(
+        host,
+        &mut f,
+        &p.port.origin,
+        p.port.describe(&owner.name),
+        p.port.key.as_deref(),
+    );
+    attach_gateway(host, &mut f, range_owner);
+    f.notes.push(format!(
+        "`{}` launches a new Chrome profile on the first free port of its range, and this one is free as far as it knows",
+        range_owner.name
+    ));
+    // A port of its own range that no instance uses and no other range holds.
+    let taken: HashSet<i64> = host
+        .instances
+        .iter()
+        .flat_map(port_uses)
+        .map(|u| u.port)
+        .collect();
+    let (os, oe) = owner.ports.cdp_range.value;
+    let in_other_range = |q: i64| {
+        binding(host)
+            .filter(|i| i.name != owner.name)
+            .filter_map(own_range)
+            .any(|(s, e)| (s..=e).contains(&q))
+    };
+    f.help = match (
+        &p.port.key,
+        (os..=oe).find(|q| !taken.contains(q) && !in_other_range(*q)),
+    ) {
+        (Some(key), Some(free)) => Some(format!(
+            "pin a port of its own CDP range: `{} config set {key} {free}`",
+            openclaw_cmd(owner)
+        )),
+        _ => free_port_help(host, owner),
+    };
+    f
 }

@@ -1,8 +1,9 @@
 //! `invalid-port`: a port value that is not an integer in 1..=65535.
 
-use super::{Rule, RuleMeta, attach, free_base};
+use super::{Rule, RuleMeta, attach, openclaw_cmd, port_uses};
 use crate::finding::{Finding, Severity};
-use crate::model::{Host, Origin};
+use crate::model::{Host, Instance, Origin, PortEffect, PortProblem};
+use crate::ports;
 
 pub static META: RuleMeta = RuleMeta {
     id: "invalid-port",
@@ -31,32 +32,99 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                 format!("`{}` of `{}`", p.key, i.name),
                 Some(&p.key),
             );
-            f.notes.push(p.effect.clone());
-            if p.key == "OPENCLAW_GATEWAY_PORT" || p.key == "gateway.port" {
-                f.notes.push(format!(
-                    "`{}` runs on gateway port `{}` instead, from {}",
+            f.notes.push(match p.effect {
+                PortEffect::Ignored => format!(
+                    "OpenClaw ignores it without a word (it takes `N`, `host:N` or `[v6]:N`) and runs `{}` on gateway port `{}`, from {}",
                     i.name,
                     i.ports.gateway.value,
                     i.ports.gateway.origin.describe(&host.sources)
-                ));
-            }
-            let suggestion = free_base(host, i).unwrap_or(i.ports.gateway.value);
-            f.help = Some(match (&p.origin, p.key.as_str()) {
-                (Origin::EnvFile(span), _) => format!(
-                    "write a plain port, e.g. `{}={suggestion}`, in `{}`",
-                    p.key,
-                    host.sources.get(span.file).display
                 ),
-                (_, key) if key.ends_with("cdpPort") => {
-                    let (s, _) = i.ports.cdp_range.value;
-                    format!(
-                        "use a port from its CDP range, e.g. `{} config set {key} {s}`",
-                        super::openclaw_cmd(i)
-                    )
-                }
-                (_, key) => format!("`{} config set {key} {suggestion}`", super::openclaw_cmd(i)),
+                PortEffect::Rejected => format!(
+                    "OpenClaw's config schema rejects it, so `{}` refuses to start; `{} config validate` reports it",
+                    i.name,
+                    openclaw_cmd(i)
+                ),
             });
+            f.help = Some(help(host, i, p));
             out.push(f);
         }
+    }
+}
+
+/// The port the value seems to mean: `"19100"`, `+19100`, `ws://h:19100` → 19100.
+fn meant(raw: &str) -> Option<i64> {
+    let t = raw.trim_matches('"').trim_start_matches('+');
+    let digits = match t.rfind(':') {
+        Some(i) => &t[i + 1..],
+        None => t,
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|p| ports::is_valid_port(*p))
+}
+
+fn help(host: &Host, i: &Instance, p: &PortProblem) -> String {
+    if p.key.ends_with("cdpPort") {
+        // The first slot of its own range that nothing on the host uses.
+        let taken: std::collections::HashSet<i64> = host
+            .instances
+            .iter()
+            .flat_map(port_uses)
+            .map(|u| u.port)
+            .collect();
+        let (start, end) = i.ports.cdp_range.value;
+        let free = (start..=end).find(|q| !taken.contains(q)).unwrap_or(start);
+        return format!(
+            "pin a free port of its own CDP range: `{} config set {} {free}`",
+            openclaw_cmd(i),
+            p.key
+        );
+    }
+    let value = meant(&p.raw)
+        .filter(|v| *v != i.ports.gateway.value || p.key != "OPENCLAW_GATEWAY_PORT")
+        .or_else(|| {
+            // Nothing meant: the port OpenClaw would pick by itself, kept clear of the others.
+            let own = match i.profile.as_deref().and_then(ports::normalize_profile_name) {
+                Some("dev") => ports::DEV_GATEWAY_PORT,
+                Some(p) => ports::hashed_profile_port(p),
+                None => ports::DEFAULT_GATEWAY_PORT,
+            };
+            let taken: Vec<i64> = host
+                .instances
+                .iter()
+                .filter(|o| o.name != i.name)
+                .map(|o| o.ports.gateway.value)
+                .collect();
+            ports::nearest_free_base(own, &taken, ports::FOOTPRINT)
+        })
+        .unwrap_or(ports::DEFAULT_GATEWAY_PORT);
+    match &p.origin {
+        Origin::EnvFile(span) => format!(
+            "write a plain port: `{}={value}` in `{}`",
+            p.key,
+            host.sources.get(span.file).display
+        ),
+        _ => format!(
+            "set a port OpenClaw accepts: `{} config set {} {value}`",
+            openclaw_cmd(i),
+            p.key
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::meant;
+
+    #[test]
+    fn the_port_a_bad_value_means() {
+        assert_eq!(meant("ws://127.0.0.1:19001"), Some(19001));
+        assert_eq!(meant("\"19100\""), Some(19100));
+        assert_eq!(meant("+20000"), Some(20000));
+        assert_eq!(meant("70000"), None);
+        assert_eq!(meant("abc"), None);
+        assert_eq!(meant("1e4"), None);
+        assert_eq!(meant("19000.5"), None);
     }
 }

@@ -89,38 +89,79 @@ pub fn check(host: &Host, selection: &Selection) -> Vec<Finding> {
     findings
 }
 
-/// Rules that share a root cause, strongest first: for the same set of instances
-/// only the first one that fired is reported.
-const FAMILIES: &[&[&str]] = &[
-    &[
-        "port-collision",
-        "base-ports-too-close",
-        "cdp-range-overlap",
-    ],
-    &["shared-state-dir", "shared-config-file", "shared-workspace"],
+/// `(stronger, weaker)`: when both fire for the same instances (or the weaker for
+/// a subset of the stronger's), the weaker one is a consequence of the same root
+/// cause and is not reported. Read transitively.
+const DOMINATES: &[(&str, &str)] = &[
+    ("port-collision", "base-ports-too-close"),
+    ("base-ports-too-close", "cdp-range-overlap"),
+    ("port-collision", "cdp-range-overlap"),
+    ("shared-state-dir", "shared-config-file"),
+    ("shared-state-dir", "shared-workspace"),
+    ("shared-config-file", "shared-workspace"),
+    // One config file read twice collides on every port and credential at once.
+    ("shared-config-file", "port-collision"),
+    ("shared-config-file", "shared-cdp-url"),
+    ("shared-config-file", "shared-channel-token"),
 ];
 
+fn dominates(a: &str, b: &str) -> bool {
+    let mut seen = vec![a];
+    let mut i = 0;
+    while i < seen.len() {
+        for (x, y) in DOMINATES {
+            if *x == seen[i] && !seen.contains(y) {
+                if *y == b {
+                    return true;
+                }
+                seen.push(y);
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Drops every finding that a stronger one covers (see [`DOMINATES`]).
 fn keep_strongest(findings: Vec<Finding>) -> Vec<Finding> {
-    let rank = |id: &str| {
-        FAMILIES
-            .iter()
-            .enumerate()
-            .find_map(|(f, ids)| ids.iter().position(|x| *x == id).map(|r| (f, r)))
-    };
-    let mut best: std::collections::HashMap<(usize, Vec<String>), usize> = Default::default();
-    for f in &findings {
-        if let Some((family, r)) = rank(f.rule.id) {
-            let e = best.entry((family, f.instances.clone())).or_insert(r);
-            *e = (*e).min(r);
+    let mut by_instance: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (n, f) in findings.iter().enumerate() {
+        for i in &f.instances {
+            by_instance.entry(i.as_str()).or_default().push(n);
         }
     }
+    let covered: Vec<bool> = findings
+        .iter()
+        .map(|b| {
+            let Some(first) = b.instances.first() else {
+                return false;
+            };
+            by_instance[first.as_str()].iter().any(|&a| {
+                let a = &findings[a];
+                dominates(a.rule.id, b.rule.id)
+                    && b.instances.iter().all(|i| a.instances.contains(i))
+            })
+        })
+        .collect();
     findings
         .into_iter()
-        .filter(|f| match rank(f.rule.id) {
-            Some((family, r)) => best.get(&(family, f.instances.clone())) == Some(&r),
-            None => true,
-        })
+        .zip(covered)
+        .filter(|(_, c)| !c)
+        .map(|(f, _)| f)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dominates;
+
+    #[test]
+    fn dominance_is_transitive_and_one_way() {
+        assert!(dominates("shared-state-dir", "port-collision"));
+        assert!(dominates("port-collision", "cdp-range-overlap"));
+        assert!(!dominates("cdp-range-overlap", "port-collision"));
+        assert!(!dominates("invalid-config", "port-collision"));
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -276,6 +317,7 @@ pub(crate) fn free_port_help(host: &Host, i: &Instance) -> Option<String> {
 #[derive(Debug, Clone)]
 pub(crate) struct PortUse {
     pub port: i64,
+    /// `gateway port`, `browser control port`, `extension relay`, `CDP port`, …
     pub what: String,
     pub origin: Origin,
     /// Derived by OpenClaw's fallback to the default ports (cdp-range-fallback's).
@@ -290,12 +332,35 @@ pub(crate) struct PortUse {
     pub key: Option<String>,
 }
 
+impl PortUse {
+    /// "CDP port `18850` of browser profile `research`".
+    pub fn noun(&self) -> String {
+        match &self.profile {
+            Some(p) => format!("{} `{}` of browser profile `{p}`", self.what, self.port),
+            None => format!("{} `{}`", self.what, self.port),
+        }
+    }
+
+    /// "CDP port `18850` of browser profile `research` of `rescue`".
+    pub fn describe(&self, instance: &str) -> String {
+        format!("{} of `{instance}`", self.noun())
+    }
+
+    /// "CDP port of `openclaw`", "browser control": a use without its port.
+    pub fn short(&self) -> String {
+        match &self.profile {
+            Some(p) => format!("{} of `{p}`", self.what),
+            None => self.what.trim_end_matches(" port").to_string(),
+        }
+    }
+}
+
 /// Every concrete local port of an instance: gateway, browser control, the MCP
 /// sandbox, each extension relay, and each loopback CDP port of its browser profiles.
 pub(crate) fn port_uses(i: &Instance) -> Vec<PortUse> {
     let p = &i.ports;
-    let control_fell_back = p.browser_control.value != p.gateway.value + 2;
-    let range_fell_back = p.cdp_range.value.0 != p.browser_control.value + 9;
+    let control_fell_back = i.control_fell_back();
+    let range_fell_back = i.range_fell_back();
     let mut out = vec![
         PortUse {
             port: p.gateway.value,
@@ -336,10 +401,8 @@ pub(crate) fn port_uses(i: &Instance) -> Vec<PortUse> {
     for b in &i.browser_profiles {
         let Some(ep) = &b.endpoint else { continue };
         let what = match b.driver {
-            BrowserDriver::Extension => format!("extension relay of browser profile `{}`", b.name),
-            BrowserDriver::Openclaw if ep.value.is_loopback() => {
-                format!("CDP port of browser profile `{}`", b.name)
-            }
+            BrowserDriver::Extension => "extension relay",
+            BrowserDriver::Openclaw if ep.value.is_loopback() => "CDP port",
             // A remote browser or an existing session is an endpoint, not a local port.
             _ => continue,
         };
@@ -348,21 +411,53 @@ pub(crate) fn port_uses(i: &Instance) -> Vec<PortUse> {
             || (b.port_kind == PortKind::RangeStart && range_fell_back);
         out.push(PortUse {
             port: ep.value.port,
-            what,
+            what: what.into(),
             origin: ep.origin.clone(),
             fallback,
             from_url,
             from_gateway: matches!(b.port_kind, PortKind::Relay | PortKind::RangeStart),
             profile: Some(b.name.clone()),
             key: match b.port_kind {
-                PortKind::Relay | PortKind::RangeStart => gateway_key(&p.gateway.origin).map(str::to_string),
-                PortKind::Url if b.name == "openclaw" && i.cdp_url.is_some() => Some("browser.cdpUrl".into()),
+                PortKind::Relay | PortKind::RangeStart => {
+                    gateway_key(&p.gateway.origin).map(str::to_string)
+                }
+                PortKind::Url if b.name == "openclaw" && i.cdp_url.is_some() => {
+                    Some("browser.cdpUrl".into())
+                }
                 PortKind::Url => Some(format!("browser.profiles.{}.cdpUrl", b.name)),
                 _ => Some(format!("browser.profiles.{}.cdpPort", b.name)),
             },
         });
     }
     out
+}
+
+/// The state dir OpenClaw gives an instance when nothing overrides it:
+/// `~/.openclaw` for the default instance, `~/.openclaw-NAME` for a profile.
+pub(crate) fn own_state_dir(host: &Host, i: &Instance) -> PathBuf {
+    match &i.profile {
+        Some(p) if !p.eq_ignore_ascii_case("default") => host.home.join(format!(".openclaw-{p}")),
+        _ => host.home.join(".openclaw"),
+    }
+}
+
+/// The instance of a group that deviates from its own default (`origin` of the
+/// value is an override rather than OpenClaw's default for it), else [`to_move`].
+pub(crate) fn borrower<'h>(
+    group: &[&'h Instance],
+    deviates: impl Fn(&Instance) -> bool,
+) -> &'h Instance {
+    group
+        .iter()
+        .rev()
+        .find(|i| deviates(i))
+        .copied()
+        .unwrap_or_else(|| to_move(group))
+}
+
+/// The instances whose ports are real: the port rules look only at these.
+pub(crate) fn binding(host: &Host) -> impl Iterator<Item = &Instance> {
+    host.instances.iter().filter(|i| i.binds_ports())
 }
 
 /// A path compared the way the filesystem sees it: symlinks resolved where the
@@ -429,8 +524,6 @@ pub(crate) fn group_paths<T: Clone>(mut items: Vec<(PathBuf, String, T)>) -> Pat
     }
     PathGroups { equal, nested }
 }
-
-/// `~/…` for a path below HOME.
 
 /// The instances of a host by name.
 pub(crate) fn by_name<'h>(host: &'h Host, name: &str) -> &'h Instance {

@@ -1,6 +1,9 @@
 //! `port-collision`: a concrete port of one instance equals a port of another.
 
-use super::{PortUse, Rule, RuleMeta, attach, attach_shadowed, by_name, free_port_help, names, port_uses, to_move};
+use super::{
+    PortUse, Rule, RuleMeta, attach, attach_shadowed, binding, by_name, free_port_help, names,
+    port_uses, to_move,
+};
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance};
 use std::collections::BTreeMap;
@@ -20,9 +23,7 @@ type SharedPort<'h> = (i64, Vec<(&'h Instance, PortUse)>);
 /// Sorts every port use of every instance and groups equal ports: n log n plus
 /// the findings. All ports shared by the same instances are one finding.
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    let mut uses: Vec<(i64, &Instance, PortUse)> = host
-        .instances
-        .iter()
+    let mut uses: Vec<(i64, &Instance, PortUse)> = binding(host)
         .flat_map(|i| port_uses(i).into_iter().map(move |u| (u.port, i, u)))
         // Ports that fell back to the defaults are `cdp-range-fallback`'s.
         .filter(|(_, _, u)| !u.fallback)
@@ -68,10 +69,11 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                     let text = if u.from_gateway && u.what != "gateway port" {
                         format!(
                             "gateway port of `{}`, which puts its {} on `{port}`",
-                            i.name, u.what
+                            i.name,
+                            u.short()
                         )
                     } else {
-                        format!("{} `{port}` of `{}`", u.what, i.name)
+                        u.describe(&i.name)
                     };
                     attach(host, &mut f, &u.origin, text, u.key.as_deref());
                     if u.from_gateway {
@@ -90,7 +92,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             let list: Vec<String> = ports
                 .iter()
                 .skip(1)
-                .map(|(p, users)| format!("`{p}` ({})", short(&users[0].1)))
+                .map(|(p, users)| format!("`{p}` ({})", users[0].1.short()))
                 .collect();
             f.notes.push(format!(
                 "with equal gateway ports every derived port is equal too: {}",
@@ -100,7 +102,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             for (port, users) in &ports {
                 let roles: Vec<String> = users
                     .iter()
-                    .map(|(i, u)| format!("{} of `{}`", u.what, i.name))
+                    .map(|(i, u)| format!("{} of `{}`", u.short(), i.name))
                     .collect();
                 f.notes.push(format!("port `{port}`: {}", roles.join(", ")));
             }
@@ -143,15 +145,6 @@ fn help(
         ));
     }
     free_port_help(host, mover)
-}
-
-/// "browser control", "extension relay of `chrome`", "CDP of `openclaw`".
-fn short(u: &PortUse) -> String {
-    match (&u.profile, u.what.starts_with("extension relay")) {
-        (Some(p), true) => format!("extension relay of `{p}`"),
-        (Some(p), false) => format!("CDP of `{p}`"),
-        (None, _) => u.what.trim_end_matches(" port").to_string(),
-    }
 }
 
 fn join_and(items: &[String]) -> String {

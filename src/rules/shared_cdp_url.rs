@@ -2,7 +2,7 @@
 
 use super::{Rule, RuleMeta, attach, by_name, names, openclaw_cmd, port_uses, to_move};
 use crate::finding::{Finding, Severity};
-use crate::model::{BrowserDriver, Endpoint, Host, Instance, Origin, PortKind, Resolved};
+use crate::model::{BrowserDriver, Endpoint, Host, Instance, PortKind, Resolved};
 use std::collections::BTreeMap;
 
 pub static META: RuleMeta = RuleMeta {
@@ -95,13 +95,13 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         f.notes.push(
             "each gateway opens and closes tabs in the other's browser, and a managed launch on that port fails with `PortInUseError`".into(),
         );
-        f.help = help(host, mover, &ordered[0].key, &ordered[0].endpoint.origin);
+        f.help = help(host, mover, &ordered[0].key, &ordered[0].endpoint.value);
         out.push(f);
     }
 }
 
-/// A port no instance uses, next to the shared one.
-fn help(host: &Host, i: &Instance, key: &str, origin: &Origin) -> Option<String> {
+/// A port next to the shared one that no instance uses, on the same host.
+fn help(host: &Host, i: &Instance, key: &str, shared: &Endpoint) -> Option<String> {
     let taken: std::collections::HashSet<i64> = host
         .instances
         .iter()
@@ -117,12 +117,11 @@ fn help(host: &Host, i: &Instance, key: &str, origin: &Origin) -> Option<String>
             ports
         })
         .collect();
-    let start = i.cdp_url.as_ref().map(|e| e.value.port).unwrap_or(9222);
-    let free = (start + 1..=crate::ports::MAX_PORT).find(|p| !taken.contains(p))?;
-    let _ = origin;
+    let free = (shared.port + 1..=crate::ports::MAX_PORT).find(|p| !taken.contains(p))?;
     Some(format!(
-        "give `{}` its own browser, e.g. one started with `--remote-debugging-port={free}`: `{} config set {key} http://127.0.0.1:{free}`",
+        "give `{}` its own browser, e.g. one started with `--remote-debugging-port={free}`: `{} config set {key} http://{}:{free}`",
         i.name,
-        openclaw_cmd(i)
+        openclaw_cmd(i),
+        shared.host
     ))
 }

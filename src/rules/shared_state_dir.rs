@@ -1,9 +1,9 @@
 //! `shared-state-dir`: two instances resolve to the same state dir, or one
 //! inside the other.
 
-use super::{Rule, RuleMeta, attach, canonical, group_paths, names, to_move};
+use super::{Rule, RuleMeta, attach, borrower, canonical, group_paths, names, own_state_dir};
 use crate::finding::{Finding, Severity};
-use crate::model::{Host, Instance, InstanceKind, Origin};
+use crate::model::{Host, Instance, Origin};
 
 pub static META: RuleMeta = RuleMeta {
     id: "shared-state-dir",
@@ -29,11 +29,12 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             format!("{} share state dir `{dir}`", names(&owners)),
             owners,
         );
-        label_all(host, &mut f, &group);
+        let mover = borrower(&group, |i| deviates(host, i));
+        label_all(host, &mut f, mover, &group);
         f.notes.push(
             "both gateways take the state lock in it: the second one stops at start with `gateway already running`, or they corrupt each other's sessions".into(),
         );
-        f.help = Some(help(host, to_move(&group)));
+        f.help = Some(help(host, mover));
         out.push(f);
     }
     for (outer, inner) in groups.nested {
@@ -48,37 +49,67 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             ),
             vec![outer.name.clone(), inner.name.clone()],
         );
-        label_all(host, &mut f, &[inner, outer]);
-        f.help = Some(help(host, inner));
+        let mover = borrower(&[outer, inner], |i| deviates(host, i));
+        label_all(host, &mut f, mover, &[inner, outer]);
+        f.notes.push(format!(
+            "`{}` treats everything below `{}` as its own: backups, migrations and `doctor --fix` of `{}` reach into `{}`'s sessions and locks",
+            outer.name,
+            host.shown(&outer.state_dir.value),
+            outer.name,
+            inner.name
+        ));
+        f.help = Some(help(host, mover));
         out.push(f);
     }
 }
 
-fn label_all(host: &Host, f: &mut Finding, group: &[&Instance]) {
-    let mover = to_move(group);
-    let rest = group.iter().filter(|i| i.name != mover.name);
-    for i in std::iter::once(&mover).chain(rest) {
+/// Whether the instance's state dir is not the one OpenClaw would give it.
+fn deviates(host: &Host, i: &Instance) -> bool {
+    i.state_dir.value != own_state_dir(host, i)
+        || std::fs::symlink_metadata(&i.state_dir.value).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+fn label_all(host: &Host, f: &mut Finding, first: &Instance, group: &[&Instance]) {
+    let rest = group.iter().filter(|i| i.name != first.name);
+    for i in std::iter::once(&first).chain(rest) {
         let text = format!("state dir of `{}`", i.name);
-        attach(host, f, &i.state_dir.origin, text, None);
+        attach(
+            host,
+            f,
+            &i.state_dir.origin,
+            text,
+            Some("OPENCLAW_STATE_DIR"),
+        );
     }
 }
 
 fn help(host: &Host, i: &Instance) -> String {
-    let own = host.home.join(format!(".openclaw-{}", i.name));
-    let own = host.shown(&own);
-    match (&i.state_dir.origin, &i.kind) {
-        (Origin::EnvFile(span), _) => format!(
-            "give `{}` its own state dir: set `OPENCLAW_STATE_DIR={own}` in `{}`",
-            i.name,
-            host.sources.get(span.file).display
+    let own = own_state_dir(host, i);
+    let shown_own = host.shown(&own);
+    if std::fs::symlink_metadata(&i.state_dir.value).is_ok_and(|m| m.file_type().is_symlink()) {
+        let parent = i.state_dir.value.parent().unwrap_or(&host.home);
+        let target = std::fs::read_link(&i.state_dir.value)
+            .map(|t| host.shown(&crate::load::resolve_lexical(parent, &t)))
+            .unwrap_or_default();
+        return format!(
+            "replace the symlink `{}` (to `{target}`) with a directory of its own for `{}`",
+            host.shown(&i.state_dir.value),
+            i.name
+        );
+    }
+    match &i.state_dir.origin {
+        Origin::EnvFile(span) => format!(
+            "remove `OPENCLAW_STATE_DIR` from `{}`, so `{}` keeps its own state dir `{shown_own}`",
+            host.sources.get(span.file).display,
+            i.name
         ),
-        (_, InstanceKind::Explicit) => format!(
-            "give `{}` its own state dir, e.g. `state={own}` in its instance definition",
+        Origin::ProcessEnv(_) => format!(
+            "start `{}` without `OPENCLAW_STATE_DIR`, so it keeps its own state dir `{shown_own}`",
             i.name
         ),
         _ => format!(
-            "give `{}` its own state dir: run it as `openclaw --profile {}` (`{own}`)",
-            i.name, i.name
+            "give `{}` a state dir of its own, e.g. `{shown_own}`",
+            i.name
         ),
     }
 }

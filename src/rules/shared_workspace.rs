@@ -38,6 +38,9 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         );
         let mover = mover(&group);
         label_all(host, &mut f, mover, &group);
+        f.notes.push(
+            "agents of both gateways read and rewrite the same `AGENTS.md`, memory and session files, and each one's git commits land in the other's history".into(),
+        );
         f.help = Some(help(host, mover));
         out.push(f);
     }
@@ -54,6 +57,10 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             vec![outer.0.name.clone(), inner.0.name.clone()],
         );
         label_all(host, &mut f, inner, &[inner, outer]);
+        f.notes.push(format!(
+            "the agent of `{}` sees the other workspace as a subdirectory of its own: it can read, edit and commit files of `{}`",
+            outer.0.name, inner.0.name
+        ));
         f.help = Some(help(host, inner));
         out.push(f);
     }
@@ -91,7 +98,12 @@ fn label_all(host: &Host, f: &mut Finding, first: Owned, group: &[Owned]) {
 }
 
 fn help(host: &Host, (i, w): Owned) -> String {
-    let own = host.shown(&i.state_dir.value.join(format!("workspace-{}", w.agent)));
+    let dir = if w.owner {
+        "workspace".to_string()
+    } else {
+        format!("workspace-{}", w.agent)
+    };
+    let own = host.shown(&i.state_dir.value.join(dir));
     let key = w
         .key
         .clone()
