@@ -232,7 +232,9 @@ def main() -> int:
         return 2
     tally = Tally()
     for home in args.homes:
-        compare_home(home.resolve(), args.clawfence, args.openclaw.resolve(), tally)
+        # Both tools run with cwd = the home copy: a relative path would break.
+        clawfence = str(Path(args.clawfence).resolve()) if os.sep in args.clawfence else args.clawfence
+        compare_home(home.resolve(), clawfence, args.openclaw.resolve(), tally)
     print(f"{tally.compared} values compared, {tally.differ} differ")
     return 1 if tally.differ else 0
 

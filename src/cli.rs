@@ -29,6 +29,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the port map of every instance on the host.
     Ports(PortsArgs),
+    /// Check one instance against the host and the live ports, then launch the
+    /// command after `--` (or, with none, only report: `--preflight-only`).
+    Preflight(PreflightArgs),
     /// List the rules.
     Rules,
     /// Print the documentation of a rule.
@@ -93,9 +96,40 @@ pub struct HostArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PreflightArgs {
+    /// The HOME the gateway runs with [default: $HOME].
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// The profile, as for `openclaw --profile NAME gateway`.
+    #[arg(long, value_name = "NAME", conflicts_with = "dev")]
+    pub profile: Option<String>,
+    /// The dev profile, as for `openclaw --dev gateway`.
+    #[arg(long)]
+    pub dev: bool,
+    /// The port, as for `openclaw gateway --port N`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    /// The bind mode, as for `openclaw gateway --bind MODE` [default: the config's].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub bind: Option<clawfence::preflight::BindMode>,
+    /// Block the launch on findings at or above this severity.
+    #[arg(long, value_enum, default_value_t = Severity::Error)]
+    pub severity_min: Severity,
+    /// Skip the live checks (bind probes, the state lock).
+    #[arg(long)]
+    pub no_probe: bool,
+    /// The command to run when nothing blocks it, e.g. `-- openclaw --profile rescue gateway`.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
 pub struct PortsArgs {
     #[command(flatten)]
     pub host: HostArgs,
+    /// Also probe each port and say who holds it.
+    #[arg(long)]
+    pub live: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = PortsFormat::Table)]
     pub format: PortsFormat,

@@ -25,6 +25,9 @@ pub struct HostRequest {
     pub display_base: Option<(PathBuf, &'static str)>,
     /// A `clawfence.json5` listing the instances (no HOME scan then).
     pub manifest: Option<PathBuf>,
+    /// One instance resolved with an environment of its own (the real process
+    /// environment of a preflight); it replaces a discovered one of that name.
+    pub target: Option<(Spec, Env)>,
 }
 
 impl HostRequest {
@@ -37,6 +40,7 @@ impl HostRequest {
             base_env: None,
             display_base: None,
             manifest: None,
+            target: None,
         }
     }
 }
@@ -120,11 +124,20 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
         display_base: base.clone(),
         display_prefix: prefix,
     };
-    let instances = discovered
+    let mut instances: Vec<_> = discovered
         .specs
         .iter()
+        .filter(|s| req.target.as_ref().is_none_or(|(t, _)| t.name != s.name))
         .map(|spec| resolve::resolve(spec, &ctx, &mut loader))
         .collect();
+    if let Some((spec, env)) = &req.target {
+        let ctx = Context {
+            base_env: env,
+            ..ctx
+        };
+        instances.push(resolve::resolve(spec, &ctx, &mut loader));
+        instances.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     Ok(Host {
         home: req.home.clone(),
         display_base: base,

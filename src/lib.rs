@@ -11,6 +11,8 @@ pub mod load;
 pub mod manifest;
 pub mod model;
 pub mod ports;
+pub mod preflight;
+pub mod probe;
 pub mod report;
 pub mod resolve;
 pub mod rules;

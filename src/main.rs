@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result};
 use clap::{CommandFactory, FromArgMatches};
 use clawfence::rules::{self, RULES, Selection};
 use clawfence::{HostRequest, build_host, discover, report};
-use cli::{CheckArgs, Cli, ColorChoice, Command, Format, HostArgs, PortsFormat};
+use cli::{CheckArgs, Cli, ColorChoice, Command, Format, HostArgs, PortsFormat, PreflightArgs};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +31,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
     let color = use_color(cli.color);
     match cli.command {
+        Command::Preflight(args) => preflight(args, color),
         Command::Check(args) => {
             let outputs = outputs(&args, check_matches.as_ref())?;
             check(&args, &outputs, color)
@@ -67,13 +68,116 @@ fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
             for f in &problems {
                 writeln!(err, "warning: {}", report::one_line(&host, f))?;
             }
-            let text = match args.format {
-                PortsFormat::Json => report::ports::to_json(&host),
-                PortsFormat::Table => report::ports::to_table(&host),
+            let text = match (args.format, args.live) {
+                (PortsFormat::Json, _) => report::ports::to_json(&host),
+                (PortsFormat::Table, false) => report::ports::to_table(&host),
+                (PortsFormat::Table, true) => report::ports::to_live_table(&host, &|p| {
+                    clawfence::preflight::live_state(&host, p)
+                }),
             };
             anstream::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `clawfence preflight`: report, then exec the command when nothing blocks it.
+fn preflight(args: PreflightArgs, color: bool) -> Result<ExitCode> {
+    use clawfence::load::env::Env;
+    use clawfence::model::Origin;
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let profile = match (&args.profile, args.dev) {
+        (_, true) => Some("dev".to_string()),
+        (Some(p), _) if p.trim().eq_ignore_ascii_case("default") => None,
+        (Some(p), _) if clawfence::ports::is_valid_profile_name(p.trim()) => {
+            Some(p.trim().to_string())
+        }
+        // why: `src/cli/profile.ts` refuses the same names, with exit code 2.
+        (Some(p), _) => {
+            anyhow::bail!("invalid --profile `{p}` (use letters, numbers, `_`, `-` only)")
+        }
+        (None, false) => None,
+    };
+    // The gateway starts with this very environment; `--home` stands for HOME.
+    let mut env = Env::new();
+    for (k, v) in std::env::vars_os() {
+        if let (Ok(k), Ok(v)) = (k.into_string(), v.into_string()) {
+            env.set(&k, v, Origin::ProcessEnv(k.clone()));
+        }
+    }
+    let home = match &args.home {
+        Some(h) => {
+            let h = clawfence::load::resolve_lexical(&cwd, h);
+            env.set(
+                "HOME",
+                h.display().to_string(),
+                Origin::Flag("--home".into()),
+            );
+            h
+        }
+        None => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .context("HOME is not set; pass --home DIR")?,
+    };
+    let request = clawfence::preflight::Request {
+        host: HostRequest::home(home, cwd),
+        profile,
+        port: args.port.map(i64::from),
+        bind: args.bind,
+        env,
+        probe: !args.no_probe,
+    };
+    let outcome = clawfence::preflight::run(request, args.severity_min)?;
+    let blocking: Vec<_> = outcome
+        .findings
+        .into_iter()
+        .filter(|f| f.severity >= args.severity_min)
+        .collect();
+    let mut text = report::human::render_findings(&outcome.host, &blocking, color);
+    text.push_str(&match blocking.len() {
+        0 => format!("preflight of `{}` passed\n", outcome.target),
+        n => format!(
+            "preflight of `{}` failed: {n} problem{}\n",
+            outcome.target,
+            if n == 1 { "" } else { "s" }
+        ),
+    });
+    let Some((program, rest)) = args.command.split_first() else {
+        std::io::stdout().write_all(text.as_bytes())?;
+        return Ok(if blocking.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    };
+    if !blocking.is_empty() {
+        // The gateway's own output goes to stdout; the reason it did not start, here.
+        anstream::stderr().write_all(text.as_bytes())?;
+        return Ok(ExitCode::from(1));
+    }
+    let error = exec(program, rest);
+    writeln!(
+        anstream::stderr(),
+        "error: cannot execute `{}`: {error}",
+        program.to_string_lossy()
+    )?;
+    Ok(ExitCode::from(127))
+}
+
+/// Replaces this process with `program` (same pid, environment and arguments,
+/// no shell); returns only if that fails.
+#[cfg(unix)]
+fn exec(program: &std::ffi::OsStr, args: &[std::ffi::OsString]) -> std::io::Error {
+    use std::os::unix::process::CommandExt;
+    std::process::Command::new(program).args(args).exec()
+}
+
+/// Without `exec`, run the command and pass its exit code through.
+#[cfg(not(unix))]
+fn exec(program: &std::ffi::OsStr, args: &[std::ffi::OsString]) -> std::io::Error {
+    match std::process::Command::new(program).args(args).status() {
+        Ok(status) => std::process::exit(status.code().unwrap_or(1)),
+        Err(e) => e,
     }
 }
 

@@ -226,6 +226,11 @@ impl Instance {
     pub fn binds_ports(&self) -> bool {
         !self.load_errors.iter().any(|e| e.kind.is_fatal())
             && crate::ports::is_valid_port(self.ports.gateway.value)
+            // A `gateway.port` the schema rejects (`1.5`) keeps the gateway down too.
+            && !self
+                .port_problems
+                .iter()
+                .any(|p| p.effect == PortEffect::Rejected && p.origin == self.ports.gateway.origin)
     }
 
     /// Whether browser control (and so the relays and the CDP range) fell back

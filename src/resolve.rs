@@ -312,7 +312,10 @@ impl Resolver<'_> {
         )
     }
 
-    /// `resolveConfigPathCandidate` (`src/config/paths.ts`).
+    /// `resolveConfigPath(env, resolveStateDir(env))` (`src/config/paths.ts`), what
+    /// the config IO, `gateway status` and `gateway run` read: an explicit path; else
+    /// `openclaw.json` or `clawdbot.json` in the state dir; else, with the state dir
+    /// overridden, its `openclaw.json`; else the first existing default candidate.
     fn config_path(&self) -> Resolved<PathBuf> {
         if let Some(v) = self.env.non_blank("OPENCLAW_CONFIG_PATH") {
             let origin = self
@@ -324,28 +327,35 @@ impl Resolver<'_> {
                 origin.unwrap_or_else(|| Origin::Default("OPENCLAW_CONFIG_PATH".into())),
             );
         }
-        let mut candidates = Vec::new();
-        if let Some(s) = self.env.non_blank("OPENCLAW_STATE_DIR") {
-            let dir = self.user_path(s);
-            candidates.push(dir.join("openclaw.json"));
-            candidates.push(dir.join("clawdbot.json"));
+        let state = self.state_dir();
+        let in_state = |name: &str| {
+            Resolved::new(
+                state.value.join(name),
+                Origin::derived(&state.origin, format!("state dir + `{name}`")),
+            )
+        };
+        for name in ["openclaw.json", "clawdbot.json"] {
+            if state.value.join(name).exists() {
+                return in_state(name);
+            }
         }
+        if self.env.non_blank("OPENCLAW_STATE_DIR").is_some() {
+            return in_state("openclaw.json");
+        }
+        // `resolveConfigPathCandidate`: the default and legacy dirs, in order.
         let home = self.home();
         for dir in [".openclaw", ".clawdbot"] {
-            candidates.push(home.join(dir).join("openclaw.json"));
-            candidates.push(home.join(dir).join("clawdbot.json"));
+            for name in ["openclaw.json", "clawdbot.json"] {
+                let c = home.join(dir).join(name);
+                if c.exists() {
+                    return Resolved::new(
+                        c,
+                        Origin::Default("first existing default config".into()),
+                    );
+                }
+            }
         }
-        if let Some(found) = candidates.into_iter().find(|c| c.exists()) {
-            return Resolved::new(
-                found,
-                Origin::Default("first existing default config".into()),
-            );
-        }
-        let state = self.state_dir();
-        Resolved::new(
-            state.value.join("openclaw.json"),
-            Origin::derived(&state.origin, "state dir + `openclaw.json`"),
-        )
+        in_state("openclaw.json")
     }
 
     fn selection(&self) -> Vec<Option<String>> {
@@ -443,9 +453,19 @@ impl Resolver<'_> {
         };
         for _ in 0..4 {
             let before = self.selection();
+            // A pass that moves the selection is rolled back except for the
+            // selection itself (`restoreSupersededGatewaySelectionEnv`).
+            let snapshot = self.env.clone();
+            self.loaded_env_files.clear();
             let state = self.state_dir().value;
             let state_env = state.join(".env");
             self.load_env_file(loader, &state_env);
+            // why: `gateway run` also loads the config dir's `.env` when it is another
+            // file (`resolveGatewayRunDotEnvPaths`, `src/infra/config-dir.ts`).
+            let config_env = self.config_dir().join(".env");
+            if config_env != state_env {
+                self.load_env_file(loader, &config_env);
+            }
             // why: `src/infra/dotenv-global.ts` `resolveGlobalDotEnvPaths`: the
             // user-wide `gateway.env` only for the default state dir.
             let home = self.home();
@@ -455,6 +475,7 @@ impl Resolver<'_> {
                 self.load_env_file(loader, &home.join(".config/openclaw/gateway.env"));
             }
             if self.selection() != before {
+                self.keep_only_selection(snapshot);
                 continue;
             }
             let path = self.config_path().value;
@@ -466,8 +487,33 @@ impl Resolver<'_> {
             if self.selection() == before {
                 break;
             }
+            self.keep_only_selection(snapshot);
         }
         config
+    }
+
+    /// Back to `snapshot`, but for the selection keys as they are now.
+    fn keep_only_selection(&mut self, snapshot: Env) {
+        let current = std::mem::replace(&mut self.env, snapshot);
+        for key in SELECTION_KEYS {
+            match current.get(key) {
+                Some(v) => self.env.set(key, v.value.clone(), v.origin.clone()),
+                None => self.env.remove(key),
+            }
+        }
+    }
+
+    /// `resolveConfigDir` (`src/infra/config-dir.ts`): the state dir override, else
+    /// the config path's directory, else `~/.openclaw`.
+    fn config_dir(&self) -> PathBuf {
+        if let Some(s) = self.env.non_blank("OPENCLAW_STATE_DIR") {
+            return self.user_path(s);
+        }
+        if let Some(c) = self.env.non_blank("OPENCLAW_CONFIG_PATH") {
+            let p = self.user_path(c);
+            return p.parent().map(Path::to_path_buf).unwrap_or(p);
+        }
+        self.home().join(".openclaw")
     }
 
     /// `resolveIncludeRoots`: `:`-separated, `~`-expanded, absolute only.
@@ -738,6 +784,11 @@ impl<'a> Roster<'a> {
                     })
                     .collect();
             }
+        }
+        // why: `migratePersistedImplicitMainRoster` (`src/config/legacy.roster.ts`)
+        // gives an empty roster without explicit ownership its implicit `main`.
+        if out.entries.is_empty() && !out.explicit {
+            out.has_roster = false;
         }
         out
     }

@@ -62,13 +62,15 @@ fn visible(
 
 /// Renders every finding and the summary line.
 pub fn render(host: &Host, findings: &[Finding], color: bool) -> String {
-    let mut out = String::new();
-    for f in findings {
-        out.push_str(&render_one(host, f, color));
-        out.push('\n');
-    }
-    out.push_str(&summary(host, findings));
-    out
+    render_findings(host, findings, color) + &summary(host, findings)
+}
+
+/// Renders every finding, each followed by a blank line.
+pub fn render_findings(host: &Host, findings: &[Finding], color: bool) -> String {
+    findings
+        .iter()
+        .map(|f| render_one(host, f, color) + "\n")
+        .collect()
 }
 
 fn render_one(host: &Host, f: &Finding, color: bool) -> String {

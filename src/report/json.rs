@@ -86,7 +86,7 @@ fn finding<'a>(host: &Host, f: &'a Finding) -> JsonFinding<'a> {
         end_column: None,
     });
     JsonFinding {
-        check_id: format!("isolation/{}", f.rule.id),
+        check_id: format!("{}/{}", f.rule.group, f.rule.id),
         severity: f.severity.as_str(),
         message: &f.message,
         source: "clawfence",

@@ -93,6 +93,31 @@ pub fn to_json(host: &Host) -> String {
     serde_json::to_string_pretty(&doc).expect("serialisable") + "\n"
 }
 
+/// `ports --live`: one row per port with what holds it now; `state` does the
+/// probing (I/O stays with the caller).
+pub fn to_live_table(host: &Host, state: &dyn Fn(i64) -> String) -> String {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(["instance", "port", "what", "now"]);
+    for i in &host.instances {
+        let mut rows: Vec<(i64, String)> = vec![
+            (i.ports.gateway.value, "gateway".into()),
+            (i.ports.browser_control.value, "browser control".into()),
+            (i.ports.extension_relay.value, "extension relay".into()),
+        ];
+        rows.extend(
+            cdp_ports(i)
+                .into_iter()
+                .map(|(n, p)| (p, format!("CDP of `{n}`"))),
+        );
+        for (port, what) in rows {
+            t.add_row([i.name.clone(), port.to_string(), what, state(port)]);
+        }
+    }
+    format!("{t}\n")
+}
+
 /// The `--format table` text.
 pub fn to_table(host: &Host) -> String {
     let mut t = Table::new();

@@ -7,6 +7,7 @@ use crate::ports::DOCUMENTED_SPACING;
 
 pub static META: RuleMeta = RuleMeta {
     id: "base-ports-too-close",
+    group: "isolation",
     default_severity: Severity::Error,
     summary: "two gateway ports are less than 20 apart, the spacing OpenClaw's docs require",
     docs: include_str!("../../rules/base-ports-too-close.md"),

@@ -8,6 +8,7 @@ use crate::ports::{self, MAX_PORT};
 
 pub static META: RuleMeta = RuleMeta {
     id: "cdp-range-fallback",
+    group: "isolation",
     default_severity: Severity::Error,
     summary: "derived ports pass 65535 and silently fall back onto the default gateway's ports",
     docs: include_str!("../../rules/cdp-range-fallback.md"),

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 
 pub static META: RuleMeta = RuleMeta {
     id: "cdp-range-overlap",
+    group: "isolation",
     default_severity: Severity::Warning,
     summary: "one instance's managed Chrome range overlaps another instance's ports",
     docs: include_str!("../../rules/cdp-range-overlap.md"),

@@ -10,6 +10,7 @@ use crate::model::{Host, Instance};
 
 pub static META: RuleMeta = RuleMeta {
     id: "invalid-config",
+    group: "isolation",
     default_severity: Severity::Error,
     summary: "a config, include or profile directory that OpenClaw cannot use as written",
     docs: include_str!("../../rules/invalid-config.md"),

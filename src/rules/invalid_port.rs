@@ -7,6 +7,7 @@ use crate::ports;
 
 pub static META: RuleMeta = RuleMeta {
     id: "invalid-port",
+    group: "isolation",
     default_severity: Severity::Error,
     summary: "a port value that is not an integer in 1..=65535",
     docs: include_str!("../../rules/invalid-port.md"),

@@ -28,6 +28,9 @@ pub struct RuleMeta {
     /// Kebab-case, names the problem; the same string in the module, the docs page,
     /// the fixtures directory and the JSON `checkId`.
     pub id: &'static str,
+    /// The `checkId` namespace: `isolation` for the static rules, `preflight` for
+    /// the live checks of `clawfence preflight`.
+    pub group: &'static str,
     pub default_severity: Severity,
     /// One lowercase line: the first paragraph of `rules/<id>.md`.
     pub summary: &'static str,

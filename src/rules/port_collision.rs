@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 pub static META: RuleMeta = RuleMeta {
     id: "port-collision",
+    group: "isolation",
     default_severity: Severity::Error,
     summary: "a port one instance binds is also a port of another instance",
     docs: include_str!("../../rules/port-collision.md"),

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 pub static META: RuleMeta = RuleMeta {
     id: "shared-cdp-url",
+    group: "isolation",
     default_severity: Severity::Error,
     summary: "two instances drive the browser at the same CDP endpoint",
     docs: include_str!("../../rules/shared-cdp-url.md"),

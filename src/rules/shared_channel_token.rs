@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 pub static META: RuleMeta = RuleMeta {
     id: "shared-channel-token",
+    group: "isolation",
     default_severity: Severity::Error,
     summary: "two instances use the same channel credential, so both answer as one bot",
     docs: include_str!("../../rules/shared-channel-token.md"),

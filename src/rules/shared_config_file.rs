@@ -6,6 +6,7 @@ use crate::model::{Host, Instance, Origin};
 
 pub static META: RuleMeta = RuleMeta {
     id: "shared-config-file",
+    group: "isolation",
     default_severity: Severity::Error,
     summary: "two instances read the same config file",
     docs: include_str!("../../rules/shared-config-file.md"),

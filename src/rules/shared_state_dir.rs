@@ -7,6 +7,7 @@ use crate::model::{Host, Instance, Origin};
 
 pub static META: RuleMeta = RuleMeta {
     id: "shared-state-dir",
+    group: "isolation",
     default_severity: Severity::Error,
     summary: "two instances use the same state dir, or one's lies inside the other's",
     docs: include_str!("../../rules/shared-state-dir.md"),

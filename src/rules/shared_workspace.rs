@@ -6,6 +6,7 @@ use crate::model::{Host, Instance, InstanceKind, Workspace};
 
 pub static META: RuleMeta = RuleMeta {
     id: "shared-workspace",
+    group: "isolation",
     default_severity: Severity::Error,
     summary: "agent workspaces of two instances are the same directory, or one is inside the other",
     docs: include_str!("../../rules/shared-workspace.md"),
