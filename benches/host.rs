@@ -1,8 +1,11 @@
 //! How long resolving and checking a large host takes. Prints figures; asserts
 //! nothing. `cargo bench --bench host` (add `-- 5000` for another size).
 
+use clawfence::finding::Severity;
+use clawfence::load::env::Env;
+use clawfence::model::Origin;
 use clawfence::rules::{self, Selection};
-use clawfence::{HostRequest, build_host};
+use clawfence::{HostRequest, build_host, preflight};
 use std::time::{Duration, Instant};
 
 /// A HOME with `n` profiles of every shape the resolver handles: plain ports,
@@ -64,5 +67,37 @@ fn main() {
     println!(
         "check {n} profiles ({} findings): min {min:.1?}, median {median:.1?}",
         findings.len()
+    );
+
+    // Preflight of one clean instance on a small host, live probes included.
+    let small = tempfile::tempdir().unwrap();
+    for (dir, port) in [(".openclaw", 18789), (".openclaw-rescue", 19001)] {
+        std::fs::create_dir_all(small.path().join(dir)).unwrap();
+        std::fs::write(
+            small.path().join(dir).join("openclaw.json"),
+            format!("{{ gateway: {{ mode: 'local', bind: 'loopback', port: {port} }} }}"),
+        )
+        .unwrap();
+    }
+    let (min, median, outcome) = time(21, || {
+        let mut env = Env::new();
+        env.set(
+            "HOME",
+            small.path().display().to_string(),
+            Origin::Flag("--home".into()),
+        );
+        let request = preflight::Request {
+            host: HostRequest::home(small.path().to_path_buf(), small.path().to_path_buf()),
+            profile: Some("rescue".into()),
+            port: None,
+            bind: None,
+            env,
+            probe: true,
+        };
+        preflight::run(request, Severity::Error).unwrap()
+    });
+    println!(
+        "preflight of a clean instance with probes ({} findings): min {min:.2?}, median {median:.2?}",
+        outcome.findings.len()
     );
 }

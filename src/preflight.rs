@@ -289,7 +289,7 @@ fn live(host: &Host, i: &Instance, bind: Option<BindMode>) -> Vec<Finding> {
             );
             f.help = Some(format!(
                 "stop it first (`{} gateway stop`, or `kill {}`), or leave it running",
-                rules::openclaw_cmd(i),
+                rules::openclaw_cmd(host, i),
                 h.pid
             ));
             out.push(f);

@@ -91,3 +91,38 @@ fn every_rule_has_a_firing_and_a_silent_scenario() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Message style over every expected output: a finding's first line is
+/// `severity[rule-id]: message` with a lowercase message, no trailing period and
+/// values in backticks; every finding has a `help:` line.
+#[test]
+fn every_expected_output_follows_the_message_style() {
+    let mut problems = Vec::new();
+    for (_, dir) in scenarios() {
+        let Ok(text) = std::fs::read_to_string(dir.join("expected.txt")) else {
+            continue;
+        };
+        let blocks: Vec<&str> = text.split("\n\n").collect();
+        for block in &blocks[..blocks.len().saturating_sub(1)] {
+            let head = block.lines().next().unwrap_or("");
+            let Some((_, message)) = head.split_once("]: ") else {
+                problems.push(format!(
+                    "{}: not `severity[id]: message`: {head}",
+                    dir.display()
+                ));
+                continue;
+            };
+            let first = message.chars().next().unwrap_or(' ');
+            if !(first.is_lowercase() || first == '`')
+                || message.ends_with('.')
+                || !message.contains('`')
+            {
+                problems.push(format!("{}: style of `{message}`", dir.display()));
+            }
+            if !block.contains("\n   = help: ") {
+                problems.push(format!("{}: no help line for `{message}`", dir.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -186,7 +186,7 @@ fn pinned_port(host: &Host, p: &Inside) -> Finding {
     ) {
         (Some(key), Some(free)) => Some(format!(
             "pin a port of its own CDP range: `{} config set {key} {free}`",
-            openclaw_cmd(owner)
+            openclaw_cmd(host, owner)
         )),
         _ => free_port_help(host, owner),
     };

@@ -98,7 +98,10 @@ fn finding(host: &Host, i: &Instance, e: &LoadError) -> Finding {
         ));
     }
     f.help = Some(match (&e.help, e.kind) {
-        (Some(h), _) => format!("{h}, then check with `{} config validate`", openclaw_cmd(i)),
+        (Some(h), _) => format!(
+            "{h}, then check with `{} config validate`",
+            openclaw_cmd(host, i)
+        ),
         (None, LoadErrorKind::Unresolved) => {
             let var = detail
                 .split("`${")
@@ -113,12 +116,12 @@ fn finding(host: &Host, i: &Instance, e: &LoadError) -> Finding {
         }
         (None, LoadErrorKind::Value) if key.ends_with("cdpUrl") => format!(
             "write an `http://`, `https://`, `ws://` or `wss://` URL with a port, e.g. `{} config set {key} http://127.0.0.1:{}`",
-            openclaw_cmd(i),
+            openclaw_cmd(host, i),
             i.ports.cdp_range.value.0
         ),
         (None, _) => format!(
             "fix it, then check with `{} config validate`",
-            openclaw_cmd(i)
+            openclaw_cmd(host, i)
         ),
     });
     f

@@ -43,7 +43,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                 PortEffect::Rejected => format!(
                     "OpenClaw's config schema rejects it, so `{}` refuses to start; `{} config validate` reports it",
                     i.name,
-                    openclaw_cmd(i)
+                    openclaw_cmd(host, i)
                 ),
             });
             f.help = Some(help(host, i, p));
@@ -78,7 +78,7 @@ fn help(host: &Host, i: &Instance, p: &PortProblem) -> String {
         let free = (start..=end).find(|q| !taken.contains(q)).unwrap_or(start);
         return format!(
             "pin a free port of its own CDP range: `{} config set {} {free}`",
-            openclaw_cmd(i),
+            openclaw_cmd(host, i),
             p.key
         );
     }
@@ -108,7 +108,7 @@ fn help(host: &Host, i: &Instance, p: &PortProblem) -> String {
         ),
         _ => format!(
             "set a port OpenClaw accepts: `{} config set {} {value}`",
-            openclaw_cmd(i),
+            openclaw_cmd(host, i),
             p.key
         ),
     }

@@ -262,13 +262,13 @@ pub(crate) fn to_move<'h>(group: &[&'h Instance]) -> &'h Instance {
 }
 
 /// The `openclaw` command prefix that addresses an instance.
-pub(crate) fn openclaw_cmd(i: &Instance) -> String {
+pub(crate) fn openclaw_cmd(host: &Host, i: &Instance) -> String {
     match (&i.kind, &i.profile) {
         (_, Some(p)) if p == "dev" => "openclaw --dev".into(),
         (_, Some(p)) => format!("openclaw --profile {p}"),
         (InstanceKind::Explicit, None) => format!(
             "OPENCLAW_CONFIG_PATH={} openclaw",
-            i.config_path.value.display()
+            host.shown(&i.config_path.value)
         ),
         _ => "openclaw".into(),
     }
@@ -289,7 +289,7 @@ pub(crate) fn move_port_help(host: &Host, i: &Instance, port: i64) -> String {
         Origin::Flag(_) => format!("{lead}: start it with `--port {port}`"),
         _ => format!(
             "{lead}: `{} config set gateway.port {port}`",
-            openclaw_cmd(i)
+            openclaw_cmd(host, i)
         ),
     }
 }

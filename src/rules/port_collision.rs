@@ -142,7 +142,7 @@ fn help(
         return Some(format!(
             "give browser profile `{profile}` of `{}` a free port: `{} config set browser.profiles.{profile}.cdpPort {free}`",
             mover.name,
-            super::openclaw_cmd(mover)
+            super::openclaw_cmd(host, mover)
         ));
     }
     free_port_help(host, mover)

@@ -122,7 +122,7 @@ fn help(host: &Host, i: &Instance, key: &str, shared: &Endpoint) -> Option<Strin
     Some(format!(
         "give `{}` its own browser, e.g. one started with `--remote-debugging-port={free}`: `{} config set {key} http://{}:{free}`",
         i.name,
-        openclaw_cmd(i),
+        openclaw_cmd(host, i),
         shared.host
     ))
 }

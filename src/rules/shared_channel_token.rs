@@ -66,7 +66,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         f.help = Some(format!(
             "give `{}` its own `{channel}` credential: {how}, then `{} config set {key} <new credential>`",
             mover.name,
-            openclaw_cmd(mover)
+            openclaw_cmd(host, mover)
         ));
         out.push(f);
     }

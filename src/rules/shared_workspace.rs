@@ -113,6 +113,6 @@ fn help(host: &Host, (i, w): Owned) -> String {
         "give agent `{}` of `{}` its own workspace: `{} config set {key} {own}`",
         w.agent,
         i.name,
-        openclaw_cmd(i)
+        openclaw_cmd(host, i)
     )
 }
