@@ -368,13 +368,8 @@ fn in_use(
     // A base whose footprint leaves the held port behind, as well as every other
     // instance: the held port counts as one more base to keep clear of.
     let gateway = i.ports.gateway.value;
-    let taken: Vec<i64> = host
-        .instances
-        .iter()
-        .filter(|o| o.name != i.name)
-        .map(|o| o.ports.gateway.value)
-        .chain([n as i64 - (port.value - gateway)])
-        .collect();
+    let mut taken = rules::other_bases(host, i);
+    taken.push(n as i64 - (port.value - gateway));
     let base = crate::ports::nearest_free_base(gateway, &taken, crate::ports::FOOTPRINT);
     f.help = match (holder, base) {
         (Some(h), Some(base)) => Some(format!(

@@ -35,31 +35,13 @@ pub fn hash_secret(secret: &str) -> u64 {
     KEYS.hash_one(secret)
 }
 
-/// Byte ranges of every secret in a parsed file, for
-/// [`crate::source::SourceMap::mask`]: string values below secret keys (the text
-/// between the quotes), and in any URL the password of its user info and the
-/// values of secret-looking query parameters.
-pub fn secret_ranges(node: &Node, text: &str) -> Vec<Range<usize>> {
+/// Every string value of a tree, and whether it sits below a secret key.
+fn strings(node: &Node) -> Vec<(&Node, bool)> {
     let mut out = Vec::new();
     let mut stack = vec![(node, false)];
     while let Some((node, secret)) = stack.pop() {
         match &node.value {
-            Value::String(_) => {
-                let r = node.span.range();
-                if r.len() < 2 || r.end > text.len() {
-                    continue;
-                }
-                let inner = r.start + 1..r.end - 1;
-                if secret {
-                    out.push(inner);
-                } else if let Some(raw) = text.get(inner.clone()) {
-                    out.extend(
-                        url_secrets(raw)
-                            .into_iter()
-                            .map(|s| inner.start + s.start..inner.start + s.end),
-                    );
-                }
-            }
+            Value::String(_) => out.push((node, secret)),
             Value::Array(items) => stack.extend(items.iter().map(|n| (n, secret))),
             Value::Object(entries) => stack.extend(
                 entries
@@ -67,6 +49,31 @@ pub fn secret_ranges(node: &Node, text: &str) -> Vec<Range<usize>> {
                     .map(|e| (&e.node, secret || is_secret_key(&e.key))),
             ),
             _ => {}
+        }
+    }
+    out
+}
+
+/// Byte ranges of every secret in a parsed file, for
+/// [`crate::source::SourceMap::mask`]: string values below secret keys (the text
+/// between the quotes), and in any URL the password of its user info and the
+/// values of secret-looking query parameters.
+pub fn secret_ranges(node: &Node, text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for (node, secret) in strings(node) {
+        let r = node.span.range();
+        if r.len() < 2 || r.end > text.len() {
+            continue;
+        }
+        let inner = r.start + 1..r.end - 1;
+        if secret {
+            out.push(inner);
+        } else if let Some(raw) = text.get(inner.clone()) {
+            out.extend(
+                url_secrets(raw)
+                    .into_iter()
+                    .map(|s| inner.start + s.start..inner.start + s.end),
+            );
         }
     }
     out
@@ -106,21 +113,11 @@ pub fn url_secrets(s: &str) -> Vec<Range<usize>> {
 
 /// The `${VAR}` names used inside secret values (after substitution).
 pub fn secret_var_names(node: &Node) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![(node, false)];
-    while let Some((node, secret)) = stack.pop() {
-        match &node.value {
-            Value::String(_) if secret => out.extend(node.vars.iter().map(|v| v.name.clone())),
-            Value::Array(items) => stack.extend(items.iter().map(|n| (n, secret))),
-            Value::Object(entries) => stack.extend(
-                entries
-                    .iter()
-                    .map(|e| (&e.node, secret || is_secret_key(&e.key))),
-            ),
-            _ => {}
-        }
-    }
-    out
+    strings(node)
+        .into_iter()
+        .filter(|(_, secret)| *secret)
+        .flat_map(|(n, _)| n.vars.iter().map(|v| v.name.clone()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -2,13 +2,13 @@
 //! another's CDP range.
 
 use super::{
-    PortUse, Rule, RuleMeta, attach, attach_gateway, binding, by_name, free_port_help,
-    openclaw_cmd, port_uses, to_move,
+    PortUse, Rule, RuleMeta, attach, attach_gateway, binding, by_name, free_cdp_slot,
+    free_port_help, openclaw_cmd, port_uses, to_move,
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance};
 use crate::ports::FOOTPRINT;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 pub static META: RuleMeta = RuleMeta {
     id: "cdp-range-overlap",
@@ -166,24 +166,7 @@ fn pinned_port(host: &Host, p: &Inside) -> Finding {
         "`{}` launches a new Chrome profile on the first free port of its range, and this one is free as far as it knows",
         range_owner.name
     ));
-    // A port of its own range that no instance uses and no other range holds.
-    let taken: HashSet<i64> = host
-        .instances
-        .iter()
-        .flat_map(port_uses)
-        .map(|u| u.port)
-        .collect();
-    let (os, oe) = owner.ports.cdp_range.value;
-    let in_other_range = |q: i64| {
-        binding(host)
-            .filter(|i| i.name != owner.name)
-            .filter_map(own_range)
-            .any(|(s, e)| (s..=e).contains(&q))
-    };
-    f.help = match (
-        &p.port.key,
-        (os..=oe).find(|q| !taken.contains(q) && !in_other_range(*q)),
-    ) {
+    f.help = match (&p.port.key, free_cdp_slot(host, owner)) {
         (Some(key), Some(free)) => Some(format!(
             "pin a port of its own CDP range: `{} config set {key} {free}`",
             openclaw_cmd(host, owner)

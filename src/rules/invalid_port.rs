@@ -1,6 +1,6 @@
 //! `invalid-port`: a port value that is not an integer in 1..=65535.
 
-use super::{Rule, RuleMeta, attach, openclaw_cmd, port_uses};
+use super::{Rule, RuleMeta, attach, free_cdp_slot, openclaw_cmd, other_bases};
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance, Origin, PortEffect, PortProblem};
 use crate::ports;
@@ -67,15 +67,8 @@ fn meant(raw: &str) -> Option<i64> {
 
 fn help(host: &Host, i: &Instance, p: &PortProblem) -> String {
     if p.key.ends_with("cdpPort") {
-        // The first slot of its own range that nothing on the host uses.
-        let taken: std::collections::HashSet<i64> = host
-            .instances
-            .iter()
-            .flat_map(port_uses)
-            .map(|u| u.port)
-            .collect();
-        let (start, end) = i.ports.cdp_range.value;
-        let free = (start..=end).find(|q| !taken.contains(q)).unwrap_or(start);
+        let (start, _) = i.ports.cdp_range.value;
+        let free = free_cdp_slot(host, i).unwrap_or(start);
         return format!(
             "pin a free port of its own CDP range: `{} config set {} {free}`",
             openclaw_cmd(host, i),
@@ -91,13 +84,7 @@ fn help(host: &Host, i: &Instance, p: &PortProblem) -> String {
                 Some(p) => ports::hashed_profile_port(p),
                 None => ports::DEFAULT_GATEWAY_PORT,
             };
-            let taken: Vec<i64> = host
-                .instances
-                .iter()
-                .filter(|o| o.name != i.name)
-                .map(|o| o.ports.gateway.value)
-                .collect();
-            ports::nearest_free_base(own, &taken, ports::FOOTPRINT)
+            ports::nearest_free_base(own, &other_bases(host, i), ports::FOOTPRINT)
         })
         .unwrap_or(ports::DEFAULT_GATEWAY_PORT);
     match &p.origin {

@@ -294,21 +294,41 @@ pub(crate) fn move_port_help(host: &Host, i: &Instance, port: i64) -> String {
     }
 }
 
-/// The nearest base port for `i` that keeps its whole footprint clear of every
-/// other instance's base by at least [`ports::FOOTPRINT`].
-pub(crate) fn free_base(host: &Host, i: &Instance) -> Option<i64> {
-    let taken: Vec<i64> = host
-        .instances
+/// The gateway ports of every instance but `i`.
+pub(crate) fn other_bases(host: &Host, i: &Instance) -> Vec<i64> {
+    host.instances
         .iter()
         .filter(|o| o.name != i.name)
         .map(|o| o.ports.gateway.value)
-        .collect();
+        .collect()
+}
+
+/// The nearest base port for `i` that keeps its whole footprint clear of every
+/// other instance's base by at least [`ports::FOOTPRINT`].
+pub(crate) fn free_base(host: &Host, i: &Instance) -> Option<i64> {
     let near = i
         .ports
         .gateway
         .value
         .clamp(1, ports::MAX_PORT - ports::FOOTPRINT + 1);
-    ports::nearest_free_base(near, &taken, ports::FOOTPRINT)
+    ports::nearest_free_base(near, &other_bases(host, i), ports::FOOTPRINT)
+}
+
+/// The first port of `i`'s own CDP range that no instance uses and no other
+/// instance's range holds: where a pinned `cdpPort` can go.
+pub(crate) fn free_cdp_slot(host: &Host, i: &Instance) -> Option<i64> {
+    let taken: std::collections::HashSet<i64> = host
+        .instances
+        .iter()
+        .flat_map(port_uses)
+        .map(|u| u.port)
+        .collect();
+    let others: Vec<(i64, i64)> = binding(host)
+        .filter(|o| o.name != i.name && !o.range_fell_back())
+        .map(|o| o.ports.cdp_range.value)
+        .collect();
+    let (start, end) = i.ports.cdp_range.value;
+    (start..=end).find(|p| !taken.contains(p) && !others.iter().any(|(s, e)| (s..=e).contains(&p)))
 }
 
 /// The help line for moving `i` off its port, with a computed free base.

@@ -1,8 +1,8 @@
 //! `port-collision`: a concrete port of one instance equals a port of another.
 
 use super::{
-    PortUse, Rule, RuleMeta, attach, attach_shadowed, binding, by_name, free_port_help, names,
-    port_uses, to_move,
+    PortUse, Rule, RuleMeta, attach, attach_shadowed, binding, by_name, free_cdp_slot,
+    free_port_help, names, port_uses, to_move,
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance};
@@ -130,14 +130,7 @@ fn help(
         })
         .collect();
     if let Some(pinned) = mine.iter().find(|u| !u.from_gateway && u.profile.is_some()) {
-        let taken: std::collections::HashSet<i64> = host
-            .instances
-            .iter()
-            .flat_map(port_uses)
-            .map(|u| u.port)
-            .collect();
-        let (start, end) = mover.ports.cdp_range.value;
-        let free = (start..=end).find(|p| !taken.contains(p))?;
+        let free = free_cdp_slot(host, mover)?;
         let profile = pinned.profile.as_deref().unwrap_or("openclaw");
         return Some(format!(
             "give browser profile `{profile}` of `{}` a free port: `{} config set browser.profiles.{profile}.cdpPort {free}`",
