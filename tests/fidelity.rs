@@ -1,6 +1,7 @@
 //! The resolver against the real OpenClaw: `../shared/fidelity/host-*/oracle.json`
 //! holds what `openclaw@2026.9.6` resolved for every instance of a randomized HOME.
 //! Read in place; skipped (saying why) where `../shared` is absent.
+//! `CLAWFENCE_FIDELITY=DIR` compares against another directory of such hosts.
 
 use clawfence::load::display_path;
 use clawfence::report::ports::cdp_ports;

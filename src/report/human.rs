@@ -183,6 +183,10 @@ pub fn summary(host: &Host, findings: &[Finding]) -> String {
     .map(|(s, w)| plural(count(*s), w))
     .collect();
     match parts.len() {
+        0 if host.instances.is_empty() => format!(
+            "no OpenClaw instances under `{}` (looked for `.openclaw` and `.openclaw-NAME`)\n",
+            host.home.display()
+        ),
         0 => format!("no isolation problems in {instances}\n"),
         1 => format!("found {} in {instances}\n", parts[0]),
         n => format!(
