@@ -538,8 +538,7 @@ pub(crate) fn group_paths<T: Clone>(mut items: Vec<(PathBuf, String, T)>) -> Pat
         while stack.last().is_some_and(|(p, _, _)| !path.starts_with(p)) {
             stack.pop();
         }
-        if let Some((_, outer_owner, outer)) = stack.iter().rev().find(|(_, o, _)| *o != owner) {
-            let _ = outer_owner;
+        if let Some((_, _, outer)) = stack.iter().rev().find(|(_, o, _)| *o != owner) {
             nested.push((outer.clone(), payload.clone()));
         }
         stack.push((path, owner, payload));
