@@ -102,6 +102,13 @@ impl Loader<'_> {
         if let Some(id) = self.sources.find(path) {
             return Ok(id);
         }
+        // A FIFO or a device would block or never end: only regular files are read.
+        if !std::fs::metadata(path)?.is_file() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
         let bytes = std::fs::read(path)?;
         let text = match String::from_utf8(bytes) {
             Ok(s) => s,
