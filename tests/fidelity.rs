@@ -26,8 +26,12 @@ fn shared(dir: &str) -> Option<PathBuf> {
 
 #[test]
 fn resolver_matches_openclaw_value_for_value() {
-    let Some(root) = shared("fidelity") else {
-        return;
+    let root = match std::env::var_os("CLAWFENCE_FIDELITY") {
+        Some(dir) => PathBuf::from(dir),
+        None => match shared("fidelity") {
+            Some(root) => root,
+            None => return,
+        },
     };
     let mut hosts: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
