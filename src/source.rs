@@ -93,29 +93,6 @@ impl SourceFile {
             .count();
         (line + 1, col + 1)
     }
-
-    /// Byte offset of a 0-based line and character column, clamped to the text.
-    pub fn offset_of(&self, line0: usize, col0_chars: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line0) else {
-            return self.text.len();
-        };
-        let rest = &self.text[start as usize..];
-        match rest.char_indices().nth(col0_chars) {
-            Some((i, _)) => start as usize + i,
-            None => self.text.len(),
-        }
-    }
-
-    /// The text of the 1-based line, without its terminator.
-    pub fn line_text(&self, line: usize) -> &str {
-        let start = self.line_starts[line - 1] as usize;
-        let end = self
-            .line_starts
-            .get(line)
-            .map(|&e| e as usize)
-            .unwrap_or(self.text.len());
-        self.shown_text()[start..end].trim_end_matches(['\n', '\r'])
-    }
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -183,13 +160,6 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
-    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
-    }
-
     /// `path:line:column` of the start of a span.
     pub fn locate(&self, span: Span) -> String {
         let file = self.get(span.file);
@@ -218,7 +188,5 @@ mod tests {
         assert_eq!(f.line_col(7), (2, 3));
         assert_eq!(f.line_col(8), (3, 1));
         assert_eq!(f.line_col(10), (4, 1));
-        assert_eq!(f.offset_of(1, 2), 7);
-        assert_eq!(f.line_text(2), "cé");
     }
 }
