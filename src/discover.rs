@@ -118,6 +118,7 @@ pub fn parse_instance_arg(arg: &str, cwd: &Path) -> Result<Spec, String> {
         kind: InstanceKind::Explicit,
         profile: None,
         env_files: vec![],
+        cwd_env: false,
         env: vec![("OPENCLAW_CONFIG_PATH".into(), abs(config), origin.clone())],
         port: None,
     };

@@ -142,6 +142,7 @@ fn instance(
         kind: InstanceKind::Explicit,
         profile: None,
         env_files: vec![],
+        cwd_env: false,
         env: vec![],
         port: None,
     };

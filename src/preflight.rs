@@ -87,6 +87,8 @@ pub fn run(req: Request, severity_min: Severity) -> Result<Outcome, HostError> {
     spec.port = req
         .port
         .map(|p| Resolved::new(p, Origin::Flag(format!("--port {p}"))));
+    // The gateway starts in this directory and reads its `.env`.
+    spec.cwd_env = true;
     let target = spec.name.clone();
     let mut host_req = req.host;
     host_req.target = Some((spec, req.env));

@@ -239,3 +239,44 @@ fn an_invalid_profile_is_refused_like_openclaw_does() {
     let out = preflight(home.path(), &["--profile", "bad.name"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_working_directorys_env_applies_without_its_openclaw_keys() {
+    // why: `loadWorkspaceDotEnvFile` loads `<cwd>/.env` for the process started
+    // there, dropping every `OPENCLAW_*` key.
+    let home = home_with(&[
+        (".openclaw/openclaw.json", "{ gateway: { port: 18789 }, channels: { telegram: { botToken: \"555:sameTokenQq9\" } } }".into()),
+        (".openclaw-rescue/openclaw.json", "{ gateway: { port: 19001 }, channels: { telegram: { botToken: \"${TG}\" } } }".into()),
+    ]);
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cwd.path().join(".env"),
+        "TG=555:sameTokenQq9\nOPENCLAW_GATEWAY_PORT=18789\n",
+    )
+    .unwrap();
+    let out = cargo_bin_cmd!("clawfence")
+        .current_dir(cwd.path())
+        .args([
+            "preflight",
+            "--color",
+            "never",
+            "--no-probe",
+            "--profile",
+            "rescue",
+            "--home",
+        ])
+        .arg(home.path())
+        .env_remove("OPENCLAW_GATEWAY_PORT")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("error[shared-channel-token]"),
+        "`${{TG}}` came from the cwd `.env`: {stdout}"
+    );
+    assert!(
+        !stdout.contains("port-collision"),
+        "its `OPENCLAW_GATEWAY_PORT` was dropped: {stdout}"
+    );
+}

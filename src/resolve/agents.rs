@@ -3,7 +3,7 @@
 
 use super::Resolver;
 use crate::load::json5::{Node, Value};
-use crate::load::resolve_lexical;
+use crate::load::{LoadError, LoadErrorKind, Location, resolve_lexical};
 use crate::model::{Origin, Resolved, Workspace};
 use crate::ports;
 use std::path::{Path, PathBuf};
@@ -162,6 +162,91 @@ pub fn normalize_agent_id(raw: &str) -> String {
     } else {
         trimmed
     }
+}
+
+/// Rosters OpenClaw refuses, so the config is invalid and the gateway does not
+/// start: a legacy `agents.list` it cannot migrate (`parseLegacyAgentRoster` in
+/// `src/config/legacy.roster.ts` takes only objects whose `id` is already a
+/// normalised, unique agent id), and `ownership: "explicit"` beside a legacy
+/// `default: true` marker (`src/config/zod-schema.agents.ts`).
+pub(super) fn roster_errors(root: &Node) -> Vec<LoadError> {
+    let mut out = Vec::new();
+    let Some(agents) = root.get("agents") else {
+        return out;
+    };
+    let invalid = |at: &Node, message: String, key: &str, help: String| {
+        LoadError::new(LoadErrorKind::Value, message, Location::Span(at.span))
+            .with_key(key.into())
+            .with_help(help)
+    };
+    if let (None, Some(Value::Array(items))) =
+        (agents.get("entries"), agents.get("list").map(|l| &l.value))
+    {
+        let mut seen: Vec<&str> = Vec::new();
+        for (n, item) in items.iter().enumerate() {
+            let key = format!("agents.list[{n}]");
+            let entries = "move the agents to `agents.entries: { <id>: { … } }`".to_string();
+            let problem = match item.get("id").map(|i| (i, i.as_str())) {
+                _ if item.as_object().is_none() => {
+                    Some((item, "is not an object".to_string(), entries))
+                }
+                None => Some((item, "has no `id`".to_string(), entries)),
+                Some((id, None)) => {
+                    Some((id, "has an `id` that is not a string".to_string(), entries))
+                }
+                Some((id, Some(raw))) if normalize_agent_id(raw) != raw || raw.trim() != raw => {
+                    let canonical = normalize_agent_id(raw);
+                    Some((
+                        id,
+                        format!("has id `{raw}`, not a normalised agent id (`{canonical}`)"),
+                        format!("write the id as `{canonical}`"),
+                    ))
+                }
+                Some((id, Some(raw))) if seen.contains(&raw) => Some((
+                    id,
+                    format!("repeats id `{raw}`"),
+                    format!("give the second `{raw}` an id of its own"),
+                )),
+                Some((_, Some(raw))) => {
+                    seen.push(raw);
+                    None
+                }
+            };
+            if let Some((at, why, help)) = problem {
+                out.push(invalid(
+                    at,
+                    format!(
+                        "{why}, so OpenClaw cannot migrate `agents.list` and rejects the config"
+                    ),
+                    &key,
+                    help,
+                ));
+                break;
+            }
+        }
+    }
+    let explicit = agents.get("ownership").and_then(Node::as_str) == Some("explicit");
+    let marked = agents
+        .get("entries")
+        .and_then(Node::as_object)
+        .unwrap_or(&[])
+        .iter()
+        .find_map(|e| {
+            e.node
+                .entry("default")
+                .filter(|d| d.node.value == Value::Bool(true))
+                .map(|d| (e, d))
+        });
+    if let (true, Some((entry, marker))) = (explicit, marked) {
+        out.push(invalid(
+            &marker.node,
+            "has `default: true` beside `agents.ownership: \"explicit\"`, which OpenClaw rejects"
+                .into(),
+            &format!("agents.entries.{}", entry.key),
+            format!("remove `default: true` from `agents.entries.{}`", entry.key),
+        ));
+    }
+    out
 }
 
 impl<'a> Roster<'a> {

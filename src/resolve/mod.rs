@@ -39,6 +39,10 @@ pub struct Spec {
     pub env: Vec<(String, String, Origin)>,
     /// `--port N`.
     pub port: Option<Resolved<i64>>,
+    /// Also load `<cwd>/.env`, as the CLI does for the process it starts in that
+    /// directory (a preflight target; a host-wide check does not depend on where
+    /// it is run).
+    pub cwd_env: bool,
 }
 
 impl Spec {
@@ -51,6 +55,7 @@ impl Spec {
             env_files: vec![],
             env: vec![],
             port: None,
+            cwd_env: false,
         }
     }
 
@@ -63,6 +68,7 @@ impl Spec {
             env_files: vec![],
             env: vec![],
             port: None,
+            cwd_env: false,
         }
     }
 }
@@ -110,7 +116,7 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
     if let Some(p) = &spec.profile {
         r.apply_cli_profile_env(p);
     }
-    let config = r.select_and_load(loader);
+    let config = r.select_and_load(loader, spec.cwd_env);
     let mut root = config.root;
     if let Some(node) = root.as_mut() {
         subst::substitute(node, &r.env);
@@ -130,6 +136,7 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
     let credentials = credentials(root.as_ref(), &r.env);
     if let Some(root) = &root {
         r.errors.extend(unresolved_vars(root));
+        r.errors.extend(agents::roster_errors(root));
     }
     for (span, key, error) in browser.errors {
         let location = match span {
@@ -432,6 +439,26 @@ impl Resolver<'_> {
         }
     }
 
+    /// `<cwd>/.env` (`src/infra/dotenv.ts` `loadWorkspaceDotEnvFile`): first, never
+    /// overriding, and without any `OPENCLAW_*` key (`shouldBlockWorkspaceStaticDotEnvKey`
+    /// drops them all, with provider keys and proxies that do not matter here).
+    fn load_cwd_env_file(&mut self, loader: &mut Loader) {
+        let path = self.ctx.cwd.join(".env");
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() && m.len() <= 1024 * 1024 => {}
+            _ => return,
+        }
+        let Ok(file) = loader.read(&path, SourceKind::Env) else {
+            return;
+        };
+        for e in self.parse_env(loader, file) {
+            if !e.key.to_ascii_uppercase().starts_with("OPENCLAW_") {
+                self.env
+                    .set_if_absent(&e.key, &e.value, Origin::EnvFile(e.span));
+            }
+        }
+    }
+
     /// Loads a `.env` file without overriding anything already set.
     fn load_env_file(&mut self, loader: &mut Loader, path: &Path) {
         if self.loaded_env_files.iter().any(|p| p == path) {
@@ -456,7 +483,7 @@ impl Resolver<'_> {
     /// The `gateway run` selection loop (`src/cli/gateway-cli/pre-bootstrap.ts`):
     /// state `.env`, `gateway.env`, config, config `env` block, again while any of
     /// them moves the config or state dir.
-    fn select_and_load(&mut self, loader: &mut Loader) -> LoadedConfig {
+    fn select_and_load(&mut self, loader: &mut Loader, cwd_env: bool) -> LoadedConfig {
         let mut config = LoadedConfig {
             root: None,
             file: None,
@@ -469,6 +496,9 @@ impl Resolver<'_> {
             // selection itself (`restoreSupersededGatewaySelectionEnv`).
             let snapshot = self.env.clone();
             self.loaded_env_files.clear();
+            if cwd_env {
+                self.load_cwd_env_file(loader);
+            }
             let state = self.state_dir().value;
             let state_env = state.join(".env");
             self.load_env_file(loader, &state_env);

@@ -63,7 +63,7 @@ fn finding(host: &Host, i: &Instance, e: &LoadError) -> Finding {
         }
         LoadErrorKind::Value => (
             format!("`{key}` of `{}` {}", i.name, lower_first(detail)),
-            "OpenClaw throws on this value".to_string(),
+            "OpenClaw refuses this value".to_string(),
         ),
     };
     let mut f = Finding::new(&META, message, vec![i.name.clone()]);
