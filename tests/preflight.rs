@@ -15,18 +15,25 @@ fn home_with(files: &[(&str, String)]) -> tempfile::TempDir {
     home
 }
 
+/// `clawfence preflight --home HOME` with none of OpenClaw's variables inherited.
+fn preflight_cmd(home: &Path) -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("clawfence");
+    cmd.args(["preflight", "--color", "never", "--home"])
+        .arg(home);
+    for var in [
+        "OPENCLAW_GATEWAY_PORT",
+        "OPENCLAW_STATE_DIR",
+        "OPENCLAW_CONFIG_PATH",
+        "OPENCLAW_PROFILE",
+        "OPENCLAW_HOME",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 fn preflight(home: &Path, args: &[&str]) -> std::process::Output {
-    cargo_bin_cmd!("clawfence")
-        .args(["preflight", "--color", "never", "--home"])
-        .arg(home)
-        .args(args)
-        .env_remove("OPENCLAW_GATEWAY_PORT")
-        .env_remove("OPENCLAW_STATE_DIR")
-        .env_remove("OPENCLAW_CONFIG_PATH")
-        .env_remove("OPENCLAW_PROFILE")
-        .env_remove("OPENCLAW_HOME")
-        .output()
-        .unwrap()
+    preflight_cmd(home).args(args).output().unwrap()
 }
 
 /// A free port on loopback, and a base whose derived ports are free too.
@@ -156,17 +163,8 @@ fn the_process_environment_applies_to_the_target_only() {
             "{ gateway: { port: 19001 } }".into(),
         ),
     ]);
-    let out = cargo_bin_cmd!("clawfence")
-        .args([
-            "preflight",
-            "--color",
-            "never",
-            "--no-probe",
-            "--profile",
-            "rescue",
-            "--home",
-        ])
-        .arg(home.path())
+    let out = preflight_cmd(home.path())
+        .args(["--no-probe", "--profile", "rescue"])
         .env("OPENCLAW_GATEWAY_PORT", "18789")
         .output()
         .unwrap();
@@ -254,19 +252,9 @@ fn the_working_directorys_env_applies_without_its_openclaw_keys() {
         "TG=555:sameTokenQq9\nOPENCLAW_GATEWAY_PORT=18789\n",
     )
     .unwrap();
-    let out = cargo_bin_cmd!("clawfence")
+    let out = preflight_cmd(home.path())
         .current_dir(cwd.path())
-        .args([
-            "preflight",
-            "--color",
-            "never",
-            "--no-probe",
-            "--profile",
-            "rescue",
-            "--home",
-        ])
-        .arg(home.path())
-        .env_remove("OPENCLAW_GATEWAY_PORT")
+        .args(["--no-probe", "--profile", "rescue"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
