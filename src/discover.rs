@@ -2,7 +2,7 @@
 //! named on the command line.
 
 use crate::load::Location;
-use crate::model::{DiscoveryIssue, InstanceKind, Origin, Resolved};
+use crate::model::{DiscoveryIssue, Origin, Resolved};
 use crate::ports;
 use crate::resolve::Spec;
 use std::path::{Path, PathBuf};
@@ -107,29 +107,19 @@ pub fn parse_instance_arg(arg: &str, cwd: &Path) -> Result<Spec, String> {
             "`--instance {arg}`: the instance needs a config path"
         ));
     }
-    let abs = |p: &str| {
-        crate::load::resolve_lexical(cwd, Path::new(p))
-            .display()
-            .to_string()
-    };
+    let abs = |p: &str| crate::load::resolve_lexical(cwd, Path::new(p));
     let origin = Origin::Flag(flag.clone());
-    let mut spec = Spec {
-        name: name.to_string(),
-        kind: InstanceKind::Explicit,
-        profile: None,
-        env_files: vec![],
-        cwd_env: false,
-        env: vec![("OPENCLAW_CONFIG_PATH".into(), abs(config), origin.clone())],
-        port: None,
-    };
+    let mut spec = Spec::explicit(name, &abs(config), origin.clone());
     for part in parts {
         let (k, v) = part
             .split_once('=')
             .ok_or_else(|| format!("`{flag}`: `{part}` is not `key=value`"))?;
         match k.trim() {
-            "state" => spec
-                .env
-                .push(("OPENCLAW_STATE_DIR".into(), abs(v.trim()), origin.clone())),
+            "state" => spec.env.push((
+                "OPENCLAW_STATE_DIR".into(),
+                abs(v.trim()).display().to_string(),
+                origin.clone(),
+            )),
             "port" => {
                 let port = v
                     .trim()

@@ -17,7 +17,7 @@
 
 use crate::load::json5::{self, Node, Value};
 use crate::load::{Loader, Location, resolve_lexical};
-use crate::model::{DiscoveryIssue, InstanceKind, Origin, Resolved};
+use crate::model::{DiscoveryIssue, Origin, Resolved};
 use crate::ports;
 use crate::resolve::Spec;
 use crate::source::{SourceKind, Span};
@@ -137,20 +137,20 @@ fn instance(
             None,
         ));
     };
-    let mut spec = Spec {
-        name: name.to_string(),
-        kind: InstanceKind::Explicit,
-        profile: None,
-        env_files: vec![],
-        cwd_env: false,
-        env: vec![],
-        port: None,
+    // The config path is what the gateway is started with.
+    let Some(config) = fields.iter().find(|f| f.key == "config") else {
+        return Err(issue(
+            name_span,
+            format!("instance `{name}` has no `config`"),
+            Some(format!("add `config: \"path/to/{name}.json5\"`")),
+        ));
     };
-    let mut config = None;
+    let path = abs(string(&config.node, "config")?);
+    let mut spec = Spec::explicit(name, &path, Origin::Config(config.node.span));
     for f in fields {
         let at = Origin::Config(f.node.span);
         match f.key.as_str() {
-            "config" => config = Some((abs(string(&f.node, "config")?), at)),
+            "config" => {}
             "profile" => {
                 let p = string(&f.node, "profile")?;
                 if !ports::is_valid_profile_name(p) {
@@ -222,21 +222,5 @@ fn instance(
             }
         }
     }
-    let Some((path, origin)) = config else {
-        return Err(issue(
-            name_span,
-            format!("instance `{name}` has no `config`"),
-            Some(format!("add `config: \"path/to/{name}.json5\"`")),
-        ));
-    };
-    // The config path is what the gateway is started with.
-    spec.env.insert(
-        0,
-        (
-            "OPENCLAW_CONFIG_PATH".into(),
-            path.display().to_string(),
-            origin,
-        ),
-    );
     Ok(spec)
 }

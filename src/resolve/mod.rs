@@ -46,12 +46,11 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// The default instance: `~/.openclaw`, no flags.
-    pub fn default_instance() -> Spec {
+    fn new(name: &str, kind: InstanceKind, profile: Option<String>) -> Spec {
         Spec {
-            name: "default".into(),
-            kind: InstanceKind::Default,
-            profile: None,
+            name: name.into(),
+            kind,
+            profile,
             env_files: vec![],
             env: vec![],
             port: None,
@@ -59,17 +58,26 @@ impl Spec {
         }
     }
 
+    /// The default instance: `~/.openclaw`, no flags.
+    pub fn default_instance() -> Spec {
+        Spec::new("default", InstanceKind::Default, None)
+    }
+
     /// A named profile: `openclaw --profile NAME`.
     pub fn profile(name: &str) -> Spec {
-        Spec {
-            name: name.into(),
-            kind: InstanceKind::Profile,
-            profile: Some(name.into()),
-            env_files: vec![],
-            env: vec![],
-            port: None,
-            cwd_env: false,
-        }
+        Spec::new(name, InstanceKind::Profile, Some(name.into()))
+    }
+
+    /// An instance named on the command line or in a manifest, started with
+    /// `OPENCLAW_CONFIG_PATH` pointing at its config.
+    pub fn explicit(name: &str, config: &Path, origin: Origin) -> Spec {
+        let mut spec = Spec::new(name, InstanceKind::Explicit, None);
+        spec.env.push((
+            "OPENCLAW_CONFIG_PATH".into(),
+            config.display().to_string(),
+            origin,
+        ));
+        spec
     }
 }
 
@@ -444,14 +452,7 @@ impl Resolver<'_> {
     /// drops them all, with provider keys and proxies that do not matter here).
     fn load_cwd_env_file(&mut self, loader: &mut Loader) {
         let path = self.ctx.cwd.join(".env");
-        match std::fs::metadata(&path) {
-            Ok(m) if m.is_file() && m.len() <= 1024 * 1024 => {}
-            _ => return,
-        }
-        let Ok(file) = loader.read(&path, SourceKind::Env) else {
-            return;
-        };
-        for e in self.parse_env(loader, file) {
+        for e in self.read_dotenv(loader, &path) {
             if !e.key.to_ascii_uppercase().starts_with("OPENCLAW_") {
                 self.env
                     .set_if_absent(&e.key, &e.value, Origin::EnvFile(e.span));
@@ -465,18 +466,29 @@ impl Resolver<'_> {
             return;
         }
         self.loaded_env_files.push(path.to_path_buf());
-        // why: `readDotEnvFileCore` reads at most 1 MiB of a regular file and
-        // silently skips a missing one.
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_file() && m.len() <= 1024 * 1024 => {}
-            _ => return,
-        }
-        let Ok(file) = loader.read(path, SourceKind::Env) else {
-            return;
-        };
-        for e in self.parse_env(loader, file) {
+        for e in self.read_dotenv(loader, path) {
             self.env
                 .set_if_absent(&e.key, &e.value, Origin::EnvFile(e.span));
+        }
+    }
+
+    /// The entries of a `.env` file OpenClaw reads by itself: nothing when it is
+    /// missing, not a regular file or larger than 1 MiB.
+    ///
+    /// why: `readDotEnvFileCore` (`src/infra/dotenv-global.ts`) reads at most
+    /// 1 MiB of a regular file and silently skips anything else.
+    fn read_dotenv(
+        &mut self,
+        loader: &mut Loader,
+        path: &Path,
+    ) -> Vec<crate::load::env::DotenvEntry> {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() && m.len() <= 1024 * 1024 => {}
+            _ => return vec![],
+        }
+        match loader.read(path, SourceKind::Env) {
+            Ok(file) => self.parse_env(loader, file),
+            Err(_) => vec![],
         }
     }
 
