@@ -3,9 +3,8 @@
 //! host (static findings) and against the machine (bind probes, the state lock).
 //! No launching here, no printing: `main.rs` does both.
 
-use crate::finding::{Finding, Label, Severity};
+use crate::finding::{Finding, Severity};
 use crate::host::{HostError, HostRequest, build_host};
-use crate::load::Location;
 use crate::load::env::Env;
 use crate::model::{Host, Instance, InstanceKind, Origin, Resolved};
 use crate::probe::{self, Holder, PortState};
@@ -202,14 +201,6 @@ fn who(h: &Holder) -> String {
     }
 }
 
-fn label_at(origin: &Origin, message: String, target: Option<&str>) -> Option<Label> {
-    origin.span().map(|span| Label {
-        location: Location::Span(span),
-        message,
-        target: target.map(str::to_string),
-    })
-}
-
 /// The ports the gateway binds at start (and the relay the browser binds on use),
 /// probed on the addresses it binds them on.
 fn live(host: &Host, i: &Instance, bind: Option<BindMode>) -> Vec<Finding> {
@@ -247,7 +238,7 @@ fn live(host: &Host, i: &Instance, bind: Option<BindMode>) -> Vec<Finding> {
                         vec![i.name.clone()],
                     );
                     f.primary =
-                        label_at(&port.origin, format!("{what} `{n}` of `{}`", i.name), None);
+                        rules::label(&port.origin, format!("{what} `{n}` of `{}`", i.name), None);
                     f.help = rules::free_port_help(host, i);
                     Some(f)
                 }
@@ -284,7 +275,7 @@ fn live(host: &Host, i: &Instance, bind: Option<BindMode>) -> Vec<Finding> {
                 ),
                 vec![i.name.clone()],
             );
-            f.primary = label_at(
+            f.primary = rules::label(
                 &p.gateway.origin,
                 format!("gateway port `{}` of `{}`", p.gateway.value, i.name),
                 None,
@@ -310,7 +301,7 @@ fn live(host: &Host, i: &Instance, bind: Option<BindMode>) -> Vec<Finding> {
                 ),
                 vec![i.name.clone()],
             );
-            f.primary = label_at(
+            f.primary = rules::label(
                 &i.state_dir.origin,
                 format!("state dir of `{}`", i.name),
                 None,
@@ -366,7 +357,7 @@ fn in_use(
         format!("{what} `{n}` of `{}` is in use on `{addr}`: {by}", i.name),
         names,
     );
-    f.primary = label_at(&port.origin, format!("{what} `{n}` of `{}`", i.name), None);
+    f.primary = rules::label(&port.origin, format!("{what} `{n}` of `{}`", i.name), None);
     // A base whose footprint leaves the held port behind, as well as every other
     // instance: the held port counts as one more base to keep clear of.
     let gateway = i.ports.gateway.value;

@@ -243,10 +243,15 @@ pub(crate) fn gateway_key(origin: &Origin) -> Option<&'static str> {
 /// `` `a` and `b` ``, `` `a`, `b` and `c` ``.
 pub(crate) fn names(list: &[String]) -> String {
     let quoted: Vec<String> = list.iter().map(|n| format!("`{n}`")).collect();
-    match quoted.len() {
+    join_and(&quoted)
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub(crate) fn join_and(items: &[String]) -> String {
+    match items.len() {
         0 => String::new(),
-        1 => quoted[0].clone(),
-        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
     }
 }
 

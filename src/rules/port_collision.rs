@@ -2,7 +2,7 @@
 
 use super::{
     PortUse, Rule, RuleMeta, attach, attach_shadowed, binding, by_name, free_cdp_slot,
-    free_port_help, names, port_uses, to_move,
+    free_port_help, join_and, names, port_uses, to_move,
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance};
@@ -139,12 +139,4 @@ fn help(
         ));
     }
     free_port_help(host, mover)
-}
-
-fn join_and(items: &[String]) -> String {
-    match items.len() {
-        0 => String::new(),
-        1 => items[0].clone(),
-        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
-    }
 }

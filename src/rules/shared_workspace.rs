@@ -1,6 +1,6 @@
 //! `shared-workspace`: agent workspaces of two instances are equal or nested.
 
-use super::{Rule, RuleMeta, attach, canonical, group_paths, openclaw_cmd};
+use super::{Rule, RuleMeta, attach, canonical, group_paths, join_and, openclaw_cmd};
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance, InstanceKind, Workspace};
 
@@ -34,7 +34,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         let dir = host.shown(&group[0].1.path.value);
         let mut f = Finding::new(
             &META,
-            format!("{} share workspace `{dir}`", join(&who)),
+            format!("{} share workspace `{dir}`", join_and(&who)),
             owners,
         );
         let mover = mover(&group);
@@ -69,14 +69,6 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
 
 fn describe(i: &Instance, w: &Workspace) -> String {
     format!("agent `{}` of `{}`", w.agent, i.name)
-}
-
-fn join(items: &[String]) -> String {
-    match items.len() {
-        0 => String::new(),
-        1 => items[0].clone(),
-        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
-    }
 }
 
 /// The workspace to change: one of a named instance, the last by name.
