@@ -106,7 +106,9 @@ fn is_js_space(c: char) -> bool {
     )
 }
 
-fn is_portable_key(key: &str) -> bool {
+/// `PORTABLE_ENV_VAR_KEY`: the variable names OpenClaw keeps from `.env` files
+/// and the config `env` block.
+pub fn is_portable_key(key: &str) -> bool {
     // why: `src/infra/host-env-security.ts` `PORTABLE_ENV_VAR_KEY`.
     let mut chars = key.chars();
     matches!(chars.next(), Some('A'..='Z' | 'a'..='z' | '_'))

@@ -2,7 +2,7 @@
 //! flags, environment, `.env` files, config (with `$include` and `${VAR}`), then the
 //! gateway port, the derived ports, browser profiles, workspaces and credentials.
 
-use crate::load::env::{Env, parse_dotenv};
+use crate::load::env::{Env, is_portable_key, parse_dotenv};
 use crate::load::include::{LoadedConfig, load_config};
 use crate::load::json5::Node;
 use crate::load::{LoadError, LoadErrorKind, Loader, Location, resolve_lexical, subst};
@@ -622,12 +622,6 @@ fn trimmed(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> 
     let start = range.start + (t.len() - t.trim_start().len());
     let end = range.end - (t.len() - t.trim_end().len());
     start..end.max(start)
-}
-
-fn is_portable_key(key: &str) -> bool {
-    let mut c = key.chars();
-    matches!(c.next(), Some('A'..='Z' | 'a'..='z' | '_'))
-        && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// `isBlockedConfigEnvVar`: the explicit list plus the dangerous host names that
