@@ -1,5 +1,6 @@
 //! Reading files into the [`SourceMap`]: configs with `$include`, `.env` files.
 
+pub mod argv;
 pub mod env;
 pub mod include;
 pub mod json5;
