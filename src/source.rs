@@ -36,6 +36,8 @@ pub enum SourceKind {
     Config,
     Env,
     Manifest,
+    /// A systemd unit or drop-in, a launchd plist, a task or wrapper script.
+    Launcher,
 }
 
 /// One file as it was read.

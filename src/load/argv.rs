@@ -115,8 +115,11 @@ fn file_name(word: &str) -> &str {
 /// Whether `word` is a program name of the OpenClaw CLI.
 fn is_openclaw_program(word: &str) -> bool {
     let name = file_name(word).to_ascii_lowercase();
+    // Nix's makeWrapper renames the real program `.openclaw-wrapped`.
+    let name = name.trim_start_matches('.');
+    let name = name.strip_suffix("-wrapped").unwrap_or(name);
     matches!(
-        name.as_str(),
+        name,
         "openclaw" | "openclaw.mjs" | "openclaw.cmd" | "openclaw.exe" | "openclaw.ps1"
     ) || name.starts_with("openclaw@")
 }

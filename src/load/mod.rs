@@ -3,6 +3,7 @@
 pub mod argv;
 pub mod env;
 pub mod include;
+pub mod services;
 pub mod json5;
 pub mod subst;
 

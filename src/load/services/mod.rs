@@ -1,0 +1,657 @@
+//! Launchers: the systemd units, launchd jobs and Windows task scripts that start
+//! programs, read with their own syntax into one shape (a command line and an
+//! environment, every word and variable with its span). Which of them run a
+//! gateway, and which instance that is, is decided by discovery.
+
+pub mod launchd;
+pub mod systemd;
+pub mod windows;
+
+use super::Loader;
+use crate::load::argv::{self, Invocation};
+use crate::source::{FileId, SourceKind, Span};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Where a launcher is installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LauncherKind {
+    SystemdUser,
+    SystemdSystem,
+    LaunchAgent,
+    LaunchDaemon,
+    WindowsTask,
+}
+
+impl LauncherKind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            LauncherKind::SystemdUser => "systemd user unit",
+            LauncherKind::SystemdSystem => "systemd system unit",
+            LauncherKind::LaunchAgent => "LaunchAgent",
+            LauncherKind::LaunchDaemon => "LaunchDaemon",
+            LauncherKind::WindowsTask => "Windows task script",
+        }
+    }
+}
+
+/// A word of a command line or a variable's value, and where it is written
+/// (`None` in a binary plist).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    pub text: String,
+    pub span: Option<Span>,
+}
+
+/// One variable a launcher starts its program with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvEntry {
+    pub key: String,
+    pub value: String,
+    /// `KEY=value` as written.
+    pub span: Option<Span>,
+    /// The file that set it (the unit, a drop-in, an `EnvironmentFile=`, the plist).
+    pub file: FileId,
+}
+
+/// A program a launcher starts.
+#[derive(Debug, Clone)]
+pub struct Launcher {
+    pub kind: LauncherKind,
+    /// The unit (`openclaw-gateway-rescue.service`), label or task name.
+    pub name: String,
+    /// The unit file, plist or script.
+    pub file: FileId,
+    pub path: PathBuf,
+    /// Whether the service manager starts it (a `*.wants/` link; launchd's
+    /// `Disabled`); `None` when that cannot be known from files.
+    pub enabled: Option<bool>,
+    /// The command line, after a wrapper script's `exec` where there is one.
+    pub argv: Vec<Text>,
+    /// The environment it sets, in order (a later entry wins).
+    pub env: Vec<EnvEntry>,
+    /// `name@.service` when this is an instance of a template.
+    pub template: Option<String>,
+    /// Drop-ins applied, in order.
+    pub drop_ins: Vec<FileId>,
+    /// A wrapper script followed to find the real command.
+    pub wrapper: Option<FileId>,
+    /// `User=` / `UserName`.
+    pub user: Option<String>,
+    /// What could not be read, with the place that asked for it.
+    pub problems: Vec<Problem>,
+}
+
+/// Something a launcher refers to that could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub span: Option<Span>,
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl Launcher {
+    /// What the command line runs.
+    pub fn invocation(&self) -> Invocation {
+        let words: Vec<&str> = self.argv.iter().map(|w| w.text.as_str()).collect();
+        argv::classify(&words)
+    }
+}
+
+/// Where to look, and as whom.
+pub struct Places<'a> {
+    pub home: &'a Path,
+    /// The filesystem root for system-wide places (`/`, or a fixture's root).
+    pub root: &'a Path,
+}
+
+/// The largest unit, plist, script or environment file read (4 MiB): anything
+/// larger is reported, not read.
+pub const MAX_FILE: u64 = 4 * 1024 * 1024;
+
+impl Places<'_> {
+    /// An absolute path as a launcher writes it, under `--root`.
+    pub fn rooted(&self, p: &str) -> PathBuf {
+        rooted(self.root, p)
+    }
+}
+
+/// `p` under `root` when `p` is absolute and not already there.
+pub fn rooted(root: &Path, p: &str) -> PathBuf {
+    let path = Path::new(p);
+    if root == Path::new("/") || !path.is_absolute() || path.starts_with(root) {
+        return path.to_path_buf();
+    }
+    root.join(path.strip_prefix("/").unwrap_or(path))
+}
+
+/// A regular file of at most [`MAX_FILE`] bytes, read into the source map.
+fn read(loader: &mut Loader, path: &Path, kind: SourceKind) -> Result<FileId, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > MAX_FILE {
+        return Err(format!("larger than {} MiB", MAX_FILE / 1024 / 1024));
+    }
+    loader.read(path, kind).map_err(|e| e.to_string())
+}
+
+/// Sorted entries of a directory; an unreadable one is empty.
+fn entries(dir: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    let mut out: Vec<(String, PathBuf)> = rd
+        .filter_map(Result::ok)
+        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every launcher under HOME and ROOT that is not obviously something else.
+pub fn discover(loader: &mut Loader, places: &Places) -> Vec<Launcher> {
+    let mut out = Vec::new();
+    let user = places
+        .home
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let home = places.home.display().to_string();
+    // why: systemd.unit(5) unit search path, user and system manager, highest first
+    // (`/lib` is often a link to `/usr/lib`: the first unit of a name wins).
+    let user_dirs = vec![places.home.join(".config/systemd/user")];
+    let system_dirs: Vec<PathBuf> = ["etc/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"]
+        .iter()
+        .map(|d| places.root.join(d))
+        .collect();
+    let user_spec = systemd::Specifiers {
+        home: home.clone(),
+        user: user.clone(),
+        ..Default::default()
+    };
+    // why: systemd.unit(5): for the system manager `%h` is `/root` and `%u` `root`,
+    // whatever `User=` says.
+    let system_spec = systemd::Specifiers {
+        home: "/root".into(),
+        user: "root".into(),
+        ..Default::default()
+    };
+    out.extend(systemd_scope(loader, places, &user_dirs, LauncherKind::SystemdUser, &user_spec));
+    out.extend(systemd_scope(loader, places, &system_dirs, LauncherKind::SystemdSystem, &system_spec));
+    for (dir, kind) in [
+        (places.home.join("Library/LaunchAgents"), LauncherKind::LaunchAgent),
+        (places.root.join("Library/LaunchAgents"), LauncherKind::LaunchAgent),
+        (places.root.join("Library/LaunchDaemons"), LauncherKind::LaunchDaemon),
+    ] {
+        for (name, path) in entries(&dir) {
+            if name.ends_with(".plist")
+                && let Some(l) = launchd_job(loader, places, &path, kind)
+            {
+                out.push(l);
+            }
+        }
+    }
+    for l in &mut out {
+        follow_wrapper(loader, places, l);
+        mask_secrets(loader, l);
+    }
+    out
+}
+
+/// The units of one manager: `name.service` files (the first of a name wins),
+/// and the enabled instances of `name@.service` templates.
+fn systemd_scope(
+    loader: &mut Loader,
+    places: &Places,
+    dirs: &[PathBuf],
+    kind: LauncherKind,
+    spec: &systemd::Specifiers,
+) -> Vec<Launcher> {
+    let mut units: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut enabled: BTreeSet<String> = BTreeSet::new();
+    for dir in dirs {
+        for (name, path) in entries(dir) {
+            if name.ends_with(".service") && path.is_file() {
+                units.entry(name).or_insert(path);
+            } else if (name.ends_with(".wants") || name.ends_with(".requires")) && path.is_dir() {
+                enabled.extend(entries(&path).into_iter().map(|(n, _)| n));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (name, path) in &units {
+        if let Some(prefix) = name.strip_suffix("@.service") {
+            // A template runs once per enabled instance.
+            for inst in enabled.iter().filter(|e| {
+                e.strip_prefix(prefix)
+                    .and_then(|r| r.strip_prefix('@'))
+                    .and_then(|r| r.strip_suffix(".service"))
+                    .is_some_and(|i| !i.is_empty())
+            }) {
+                if units.contains_key(inst) {
+                    continue;
+                }
+                let i = &inst[prefix.len() + 1..inst.len() - ".service".len()];
+                let spec = systemd::Specifiers {
+                    unit: inst.clone(),
+                    instance: i.to_string(),
+                    ..spec.clone()
+                };
+                out.extend(systemd_unit(loader, places, dirs, kind, path, inst, Some(name), &spec, true));
+            }
+            continue;
+        }
+        let spec = systemd::Specifiers {
+            unit: name.clone(),
+            instance: name
+                .split_once('@')
+                .map(|(_, i)| i.trim_end_matches(".service").to_string())
+                .unwrap_or_default(),
+            ..spec.clone()
+        };
+        let on = enabled.contains(name);
+        out.extend(systemd_unit(loader, places, dirs, kind, path, name, None, &spec, on));
+    }
+    out
+}
+
+/// The drop-in directories that apply to `unit`, most specific last:
+/// `service.d`, `a-.service.d` for every dash prefix, `p@.service.d`, `unit.d`.
+///
+/// why: systemd.unit(5) "drop-in" search, including the dash-truncated prefixes.
+fn drop_in_dirs(unit: &str) -> Vec<String> {
+    let stem = unit.trim_end_matches(".service");
+    let mut out = vec!["service.d".to_string()];
+    let base = stem.split('@').next().unwrap_or(stem);
+    for (i, _) in base.match_indices('-') {
+        out.push(format!("{}-.service.d", &base[..i]));
+    }
+    if let Some((p, _)) = stem.split_once('@') {
+        out.push(format!("{p}@.service.d"));
+    }
+    out.push(format!("{unit}.d"));
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn systemd_unit(
+    loader: &mut Loader,
+    places: &Places,
+    dirs: &[PathBuf],
+    kind: LauncherKind,
+    path: &Path,
+    name: &str,
+    template: Option<&String>,
+    spec: &systemd::Specifiers,
+    enabled: bool,
+) -> Option<Launcher> {
+    let mut problems = Vec::new();
+    let file = match read(loader, path, SourceKind::Launcher) {
+        Ok(f) => f,
+        Err(e) => {
+            problems.push(Problem {
+                span: None,
+                path: path.to_path_buf(),
+                message: e,
+            });
+            return None;
+        }
+    };
+    if !could_run_openclaw(&loader.sources.get(file).text) {
+        return None;
+    }
+    let mut assignments = systemd::parse(&loader.sources.get(file).text, file);
+    // Drop-ins: by file name across every directory, the first directory of a name
+    // winning, applied in file-name order.
+    let mut drop_ins: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for dir in dirs {
+        for d in drop_in_dirs(name) {
+            for (conf, p) in entries(&dir.join(&d)) {
+                if conf.ends_with(".conf") {
+                    drop_ins.entry(conf).or_insert(p);
+                }
+            }
+        }
+    }
+    let mut drop_in_files = Vec::new();
+    for p in drop_ins.values() {
+        match read(loader, p, SourceKind::Launcher) {
+            Ok(f) => {
+                assignments.extend(systemd::parse(&loader.sources.get(f).text, f));
+                drop_in_files.push(f);
+            }
+            Err(e) => problems.push(Problem {
+                span: None,
+                path: p.clone(),
+                message: e,
+            }),
+        }
+    }
+    let mut exec: Option<&systemd::Assignment> = None;
+    let mut environment: Vec<&systemd::Assignment> = Vec::new();
+    let mut env_files: Vec<&systemd::Assignment> = Vec::new();
+    let mut user = None;
+    for a in assignments.iter().filter(|a| a.section == "Service") {
+        // why: systemd.service(5)/systemd.exec(5): an empty assignment resets the list.
+        match a.key.as_str() {
+            "ExecStart" if a.value.is_empty() => exec = None,
+            "ExecStart" => exec = Some(a),
+            "Environment" if a.value.is_empty() => environment.clear(),
+            "Environment" => environment.push(a),
+            "EnvironmentFile" if a.value.is_empty() => env_files.clear(),
+            "EnvironmentFile" => env_files.push(a),
+            "User" => user = Some(spec.expand(&a.value)),
+            _ => {}
+        }
+    }
+    let mut env = Vec::new();
+    for a in &environment {
+        for (k, v, range) in systemd::environment(&a.value, spec) {
+            env.push(EnvEntry {
+                key: k,
+                value: v,
+                span: Some(a.span_of(range)),
+                file: a.file,
+            });
+        }
+    }
+    // why: systemd.exec(5): variables from `EnvironmentFile=` override `Environment=`;
+    // a later file wins; a leading `-` makes a missing file no error.
+    for a in &env_files {
+        let raw = spec.expand(&a.value);
+        let (optional, p) = match raw.strip_prefix('-') {
+            Some(p) => (true, p.to_string()),
+            None => (false, raw),
+        };
+        let p = places.rooted(p.trim());
+        match read(loader, &p, SourceKind::Env) {
+            Ok(f) => {
+                let text = &loader.sources.get(f).text;
+                for line in systemd::env_file(text) {
+                    env.push(EnvEntry {
+                        key: line.key,
+                        value: line.value,
+                        span: Some(Span::new(f, line.range)),
+                        file: f,
+                    });
+                }
+            }
+            Err(_) if optional && !p.exists() => {}
+            Err(e) => problems.push(Problem {
+                span: Some(a.span()),
+                path: p,
+                message: e,
+            }),
+        }
+    }
+    let lookup = |k: &str| env.iter().rev().find(|e| e.key == k).map(|e| e.value.clone());
+    let argv = match exec {
+        Some(a) => match systemd::exec_words(&a.value, spec) {
+            Some(ws) => systemd::expand_env(ws, &lookup)
+                .into_iter()
+                .map(|w| Text {
+                    text: w.text,
+                    span: Some(a.span_of(w.range)),
+                })
+                .collect(),
+            None => {
+                problems.push(Problem {
+                    span: Some(a.span()),
+                    path: path.to_path_buf(),
+                    message: "`ExecStart=` has an unterminated quote".into(),
+                });
+                vec![]
+            }
+        },
+        None => vec![],
+    };
+    Some(Launcher {
+        kind,
+        name: name.to_string(),
+        file,
+        path: path.to_path_buf(),
+        enabled: Some(enabled),
+        argv,
+        env,
+        template: template.cloned(),
+        drop_ins: drop_in_files,
+        wrapper: None,
+        user,
+        problems,
+    })
+}
+
+/// A cheap first look: a launcher that never mentions OpenClaw, a gateway or a
+/// script of its own cannot run one.
+fn could_run_openclaw(text: &str) -> bool {
+    text.contains("ExecStart") || text.contains("ProgramArguments") || text.contains("Program")
+}
+
+fn launchd_job(loader: &mut Loader, places: &Places, path: &Path, kind: LauncherKind) -> Option<Launcher> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    let job = launchd::parse(&bytes).ok()?;
+    let text = String::from_utf8(bytes).unwrap_or_default();
+    let display = loader.display(path);
+    let file = loader
+        .sources
+        .add(path.to_path_buf(), display, SourceKind::Launcher, text);
+    let span = |r: &Option<std::ops::Range<usize>>| r.clone().map(|r| Span::new(file, r));
+    let words: Vec<String> = job.argv.iter().map(|(a, _)| a.clone()).collect();
+    let mut env: Vec<EnvEntry> = job
+        .env
+        .iter()
+        .map(|(k, v, r)| EnvEntry {
+            key: k.clone(),
+            value: v.clone(),
+            span: span(r),
+            file,
+        })
+        .collect();
+    let mut problems = Vec::new();
+    let mut argv: Vec<Text> = job
+        .argv
+        .iter()
+        .map(|(a, r)| Text {
+            text: a.clone(),
+            span: span(r),
+        })
+        .collect();
+    if let Some((env_word, first)) = launchd::env_wrapper(&words) {
+        let p = places.rooted(&words[env_word]);
+        match read(loader, &p, SourceKind::Env) {
+            Ok(f) => {
+                let text = loader.sources.get(f).text.clone();
+                for (k, v, r) in launchd::export_lines(&text) {
+                    env.push(EnvEntry {
+                        key: k,
+                        value: v,
+                        span: Some(Span::new(f, r)),
+                        file: f,
+                    });
+                }
+            }
+            Err(e) => problems.push(Problem {
+                span: argv[env_word].span,
+                path: p,
+                message: e,
+            }),
+        }
+        argv.drain(..first);
+    }
+    let name = job.label.clone().unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    Some(Launcher {
+        kind,
+        name,
+        file,
+        path: path.to_path_buf(),
+        enabled: Some(!job.disabled),
+        argv,
+        env,
+        template: None,
+        drop_ins: vec![],
+        wrapper: None,
+        user: job.user,
+        problems,
+    })
+}
+
+/// The `gateway.cmd` a Windows task runs from a state dir, if there is one.
+pub fn windows_task(loader: &mut Loader, state_dir: &Path) -> Option<Launcher> {
+    let path = state_dir.join("gateway.cmd");
+    let file = read(loader, &path, SourceKind::Launcher).ok()?;
+    let script = windows::parse(&loader.sources.get(file).text);
+    let name = script
+        .env
+        .iter()
+        .rev()
+        .find(|(k, _, _)| k == "OPENCLAW_WINDOWS_TASK_NAME")
+        .map(|(_, v, _)| v.clone())
+        .unwrap_or_else(|| loader.display(&path));
+    let mut l = Launcher {
+        kind: LauncherKind::WindowsTask,
+        name,
+        file,
+        path: path.clone(),
+        enabled: None,
+        argv: script
+            .argv
+            .into_iter()
+            .map(|(w, r)| Text {
+                text: w,
+                span: Some(Span::new(file, r)),
+            })
+            .collect(),
+        env: script
+            .env
+            .into_iter()
+            .map(|(k, v, r)| EnvEntry {
+                key: k,
+                value: v,
+                span: Some(Span::new(file, r)),
+                file,
+            })
+            .collect(),
+        template: None,
+        drop_ins: vec![],
+        wrapper: None,
+        user: None,
+        problems: vec![],
+    };
+    mask_secrets(loader, &mut l);
+    Some(l)
+}
+
+/// When the command is a script of its own (a `--wrapper`, a Nix wrapper), the
+/// command its last `exec` runs, with `"$@"` standing for the launcher's
+/// arguments; one level only. Variables the script exports join the environment.
+fn follow_wrapper(loader: &mut Loader, places: &Places, l: &mut Launcher) {
+    if !matches!(l.invocation(), Invocation::NotOpenclaw) {
+        return;
+    }
+    let Some(program) = l.argv.first() else { return };
+    let path = places.rooted(&program.text);
+    if !path.is_absolute() {
+        return;
+    }
+    let Ok(file) = read(loader, &path, SourceKind::Launcher) else {
+        return;
+    };
+    let text = loader.sources.get(file).text.clone();
+    if !text.starts_with("#!") {
+        return;
+    }
+    let mut exported = Vec::new();
+    let mut command: Option<Vec<String>> = None;
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim();
+        let body = line.strip_prefix("export ").unwrap_or(line);
+        if let Some((k, v)) = body.split_once('=')
+            && !k.is_empty()
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !v.contains('$')
+            && let Some(v) = shlex::split(v)
+        {
+            let lead = raw.len() - raw.trim_start().len() + (line.len() - body.len());
+            exported.push(EnvEntry {
+                key: k.to_string(),
+                value: v.join(" "),
+                span: Some(Span::new(file, start + lead..start + raw.trim_end().len())),
+                file,
+            });
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("exec ")
+            && let Some(mut words) = shlex::split(rest)
+        {
+            // `exec -a NAME prog …` (makeWrapper) names argv[0] only.
+            if words.first().is_some_and(|w| w == "-a") && words.len() > 2 {
+                words.drain(..2);
+            }
+            command = Some(words);
+        }
+    }
+    let Some(words) = command else { return };
+    let mut argv = Vec::new();
+    for w in words {
+        match w.as_str() {
+            "$@" | "$*" => argv.extend(l.argv[1..].iter().cloned()),
+            _ => argv.push(Text { text: w, span: None }),
+        }
+    }
+    let words: Vec<&str> = argv.iter().map(|w| w.text.as_str()).collect();
+    if matches!(argv::classify(&words), Invocation::NotOpenclaw) {
+        return;
+    }
+    // The script's own variables come before the launcher's, which the script inherits.
+    let mut env = exported;
+    env.append(&mut l.env);
+    l.env = env;
+    l.argv = argv;
+    l.wrapper = Some(file);
+}
+
+/// Masks every secret a launcher carries: token-like variables and `--token` values.
+fn mask_secrets(loader: &mut Loader, l: &Launcher) {
+    let mut masks: BTreeMap<FileId, Vec<std::ops::Range<usize>>> = BTreeMap::new();
+    for e in &l.env {
+        if !crate::secrets::is_secret_key(&e.key) || e.value.is_empty() {
+            continue;
+        }
+        let Some(span) = e.span else { continue };
+        let text = &loader.sources.get(span.file).text;
+        let Some(written) = text.get(span.range()) else {
+            continue;
+        };
+        if let Some(eq) = written.find('=') {
+            masks
+                .entry(span.file)
+                .or_default()
+                .push(span.start as usize + eq + 1..span.end as usize);
+        } else {
+            masks.entry(span.file).or_default().push(span.range());
+        }
+    }
+    if let Invocation::Gateway(g) = l.invocation() {
+        for &i in &g.secret_words {
+            if let Some(span) = l.argv.get(i).and_then(|w| w.span) {
+                masks.entry(span.file).or_default().push(span.range());
+            }
+        }
+    }
+    for (file, ranges) in masks {
+        loader.sources.mask(file, &ranges);
+    }
+}
