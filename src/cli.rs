@@ -85,6 +85,10 @@ pub struct HostArgs {
     /// The HOME the gateways run with [default: $HOME].
     #[arg(long, value_name = "DIR")]
     pub home: Option<PathBuf>,
+    /// The filesystem root for system-wide launchers (`ROOT/etc/systemd/system`,
+    /// `ROOT/Library/LaunchDaemons`, …), like `systemctl --root` [default: /].
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// A manifest of committed configs instead of a HOME
     /// [default: `./clawfence.json5` when it exists and no `--home` is given].
     #[arg(long, value_name = "FILE", conflicts_with = "home")]

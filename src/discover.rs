@@ -1,8 +1,10 @@
 //! Which instances exist on a host: profile directories under HOME, and instances
 //! named on the command line.
 
-use crate::load::Location;
-use crate::model::{DiscoveryIssue, Origin, Resolved};
+use crate::load::argv::Invocation;
+use crate::load::services::{self, Launcher, Places};
+use crate::load::{Loader, Location};
+use crate::model::{DiscoveryIssue, InstanceKind, LauncherInfo, Origin, Resolved};
 use crate::ports;
 use crate::resolve::Spec;
 use std::path::{Path, PathBuf};
@@ -12,6 +14,9 @@ use std::path::{Path, PathBuf};
 pub struct Discovered {
     pub specs: Vec<Spec>,
     pub issues: Vec<DiscoveryIssue>,
+    /// Profile directories with no config and no `.env`: an instance only if a
+    /// launcher starts it.
+    pub empty: Vec<String>,
 }
 
 /// Scans HOME for `~/.openclaw` (the default instance; `~/.clawdbot` when only the
@@ -50,6 +55,13 @@ pub fn scan_home(home: &Path) -> std::io::Result<Discovered> {
             });
         } else if ports::is_valid_profile_name(profile) {
             out.specs.push(Spec::profile(profile));
+            let dir = home.join(name);
+            if !["openclaw.json", "clawdbot.json", ".env"]
+                .iter()
+                .any(|f| dir.join(f).exists())
+            {
+                out.empty.push(profile.to_string());
+            }
         } else {
             out.issues.push(DiscoveryIssue {
                 location: Location::Path(shown),
@@ -64,6 +76,193 @@ pub fn scan_home(home: &Path) -> std::io::Result<Discovered> {
         }
     }
     Ok(out)
+}
+
+/// Every launcher under HOME and `root` that runs OpenClaw's gateway, as the spec
+/// of the instance it starts; launchers that run something else are left out.
+/// `state_dirs` are the profile directories found, whose `gateway.cmd` is read.
+pub fn scan_launchers(
+    loader: &mut Loader,
+    home: &Path,
+    root: Option<&Path>,
+    state_dirs: &[PathBuf],
+) -> (Vec<Spec>, Vec<DiscoveryIssue>) {
+    // Without a root only the user's own places are read.
+    let places = Places {
+        home,
+        root: root.unwrap_or(Path::new("/")),
+        system: root.is_some(),
+    };
+    let mut launchers = services::discover(loader, &places);
+    launchers.extend(
+        state_dirs
+            .iter()
+            .filter_map(|d| services::windows_task(loader, d)),
+    );
+    let root = root.unwrap_or(Path::new("/"));
+    let mut specs = Vec::new();
+    let mut issues = Vec::new();
+    for l in launchers {
+        for p in &l.problems {
+            let shown = loader.display(&p.path);
+            issues.push(DiscoveryIssue {
+                location: match p.span {
+                    Some(s) => Location::Span(s),
+                    None => Location::Path(shown.clone()),
+                },
+                message: format!(
+                    "{} `{}` refers to `{shown}`, which cannot be read: {}",
+                    l.kind.noun(),
+                    l.name,
+                    p.message
+                ),
+                help: Some(format!(
+                    "create `{shown}`, or remove the line that names it (`-` in front of an `EnvironmentFile=` path makes it optional)"
+                )),
+            });
+        }
+        match launcher_spec(&l, home, root) {
+            Ok(Some(spec)) => specs.push(spec),
+            Ok(None) => {}
+            Err(issue) => issues.push(issue),
+        }
+    }
+    (specs, issues)
+}
+
+/// Variables that hold paths: an absolute one is read under `--root`.
+const PATH_VARS: &[&str] = &[
+    "HOME",
+    "OPENCLAW_HOME",
+    "OPENCLAW_STATE_DIR",
+    "OPENCLAW_CONFIG_PATH",
+    "OPENCLAW_WORKSPACE_DIR",
+];
+
+/// The spec of the instance a launcher starts, or `None` when it runs something
+/// other than OpenClaw's gateway.
+fn launcher_spec(l: &Launcher, home: &Path, root: &Path) -> Result<Option<Spec>, DiscoveryIssue> {
+    let g = match l.invocation() {
+        Invocation::Gateway(g) => g,
+        Invocation::Refused(why) => {
+            return Err(DiscoveryIssue {
+                location: match l.argv.first().and_then(|w| w.span) {
+                    Some(s) => Location::Span(s),
+                    None => Location::Path(l.path.display().to_string()),
+                },
+                message: format!(
+                    "{} `{}` runs OpenClaw with arguments it refuses: {why}",
+                    l.kind.noun(),
+                    l.name
+                ),
+                help: Some(
+                    "fix the command line, e.g. `openclaw --profile NAME gateway --port N`".into(),
+                ),
+            });
+        }
+        _ => return Ok(None),
+    };
+    let place = |span: Option<crate::source::Span>, what: String| match span {
+        Some(s) => Origin::EnvFile(s),
+        None => Origin::Flag(what),
+    };
+    let mut spec = Spec {
+        kind: InstanceKind::Launcher,
+        ..Spec::default_instance()
+    };
+    spec.name = l.name.clone();
+    // The manager's own HOME: a user unit runs with the user's; a system unit
+    // without `HOME=` runs as `User=` (else root).
+    let manager_home = match (l.kind, &l.user) {
+        (services::LauncherKind::SystemdSystem | services::LauncherKind::LaunchDaemon, Some(u)) => {
+            services::rooted(root, &format!("/home/{u}"))
+        }
+        (services::LauncherKind::SystemdSystem | services::LauncherKind::LaunchDaemon, None) => {
+            services::rooted(root, "/root")
+        }
+        _ => home.to_path_buf(),
+    };
+    spec.env.push((
+        "HOME".into(),
+        manager_home.display().to_string(),
+        Origin::Default(format!("HOME of {} `{}`", l.kind.noun(), l.name)),
+    ));
+    let mut env = Vec::new();
+    for e in &l.env {
+        let value = if PATH_VARS.contains(&e.key.as_str()) {
+            services::rooted(root, &e.value).display().to_string()
+        } else {
+            e.value.clone()
+        };
+        let origin = place(
+            e.span,
+            format!("`{}` in {} `{}`", e.key, l.kind.noun(), l.name),
+        );
+        env.push((
+            e.key.clone(),
+            Resolved::new(e.value.clone(), origin.clone()),
+        ));
+        spec.env.push((e.key.clone(), value, origin));
+    }
+    for (k, v, i) in &g.env {
+        let origin = place(l.argv[*i].span, format!("`{k}` on the command line"));
+        env.push((k.clone(), Resolved::new(v.clone(), origin.clone())));
+        spec.env.push((k.clone(), v.clone(), origin));
+    }
+    let words_span = |r: &std::ops::Range<usize>| {
+        let first = l.argv.get(r.start).and_then(|w| w.span)?;
+        let last = l.argv.get(r.end.saturating_sub(1)).and_then(|w| w.span)?;
+        (first.file == last.file && last.end >= first.start).then_some(crate::source::Span {
+            end: last.end,
+            ..first
+        })
+    };
+    let argv_port = g.port.as_ref().map(|p| {
+        let origin = match words_span(&p.words) {
+            Some(s) => Origin::Argv(s),
+            None => Origin::Flag(format!("--port {}", p.value)),
+        };
+        Resolved::new(p.value.clone(), origin)
+    });
+    if let Some(p) = &argv_port {
+        match p
+            .value
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| ports::is_valid_port(*n))
+        {
+            Some(n) => spec.port = Some(Resolved::new(n, p.origin.clone())),
+            None => {
+                return Err(DiscoveryIssue {
+                    location: match p.origin.span() {
+                        Some(s) => Location::Span(s),
+                        None => Location::Path(l.path.display().to_string()),
+                    },
+                    message: format!(
+                        "{} `{}` passes `--port {}`, which OpenClaw refuses: the gateway does not start",
+                        l.kind.noun(),
+                        l.name,
+                        p.value
+                    ),
+                    help: Some("pass a port in `1..=65535`, e.g. `--port 18789`".into()),
+                });
+            }
+        }
+    }
+    spec.profile = g.profile_name().map(str::to_string);
+    spec.launcher = Some(LauncherInfo {
+        kind: l.kind,
+        name: l.name.clone(),
+        file: l.file,
+        enabled: l.enabled,
+        template: l.template.clone(),
+        argv_port,
+        argv_profile: spec.profile.clone(),
+        command: words_span(&(g.program..l.argv.len())),
+        env,
+    });
+    Ok(Some(spec))
 }
 
 /// A valid profile name close to `raw`, for help lines.

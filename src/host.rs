@@ -2,11 +2,11 @@
 
 use crate::load::Loader;
 use crate::load::env::Env;
-use crate::model::{Host, Origin};
+use crate::model::{Host, Instance, InstanceKind, Origin};
 use crate::resolve::{self, Context, Spec};
 use crate::source::SourceMap;
 use crate::{discover, manifest};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What to check.
 #[derive(Debug, Clone)]
@@ -28,6 +28,9 @@ pub struct HostRequest {
     /// One instance resolved with an environment of its own (the real process
     /// environment of a preflight); it replaces a discovered one of that name.
     pub target: Option<(Spec, Env)>,
+    /// The filesystem root for system-wide launchers (`/etc/systemd/system`,
+    /// `/Library/LaunchDaemons`); `None` reads only the launchers under HOME.
+    pub root: Option<PathBuf>,
 }
 
 impl HostRequest {
@@ -41,6 +44,7 @@ impl HostRequest {
             display_base: None,
             manifest: None,
             target: None,
+            root: None,
         }
     }
 }
@@ -124,12 +128,39 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
         display_base: base.clone(),
         display_prefix: prefix,
     };
+    let mut launcher_specs = Vec::new();
+    if req.scan_home {
+        let state_dirs: Vec<PathBuf> = discovered
+            .specs
+            .iter()
+            .map(|s| match &s.profile {
+                Some(p) => req.home.join(format!(".openclaw-{p}")),
+                None => req.home.join(".openclaw"),
+            })
+            .collect();
+        let (specs, issues) =
+            discover::scan_launchers(&mut loader, &req.home, req.root.as_deref(), &state_dirs);
+        launcher_specs = specs;
+        discovered.issues.extend(issues);
+    }
     let mut instances: Vec<_> = discovered
         .specs
         .iter()
         .filter(|s| req.target.as_ref().is_none_or(|(t, _)| t.name != s.name))
         .map(|spec| resolve::resolve(spec, &ctx, &mut loader))
         .collect();
+    let launched: Vec<_> = launcher_specs
+        .iter()
+        .map(|spec| resolve::resolve(spec, &ctx, &mut loader))
+        .collect();
+    let mut skipped = Vec::new();
+    join_launchers(
+        &mut instances,
+        launched,
+        &discovered.empty,
+        &mut skipped,
+        &req.home,
+    );
     if let Some((spec, env)) = &req.target {
         let ctx = Context {
             base_env: env,
@@ -138,12 +169,84 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
         instances.push(resolve::resolve(spec, &ctx, &mut loader));
         instances.sort_by(|a, b| a.name.cmp(&b.name));
     }
+    if let Some(root) = &req.root {
+        sources.show_below_root(root);
+    }
     Ok(Host {
         home: req.home.clone(),
         display_base: base,
         display_prefix: prefix,
         instances,
         issues: discovered.issues,
+        skipped,
         sources,
     })
+}
+
+/// Joins each launcher's instance to the profile directory it runs, matched by
+/// resolved state dir (not by name): the instance keeps the directory's name and
+/// takes its ports and environment from the launcher. A launcher whose state dir
+/// is no profile directory, or one already taken by another launcher, is an
+/// instance of its own (two launchers on one state dir then share it).
+/// Profile directories with no config, no `.env` and no launcher are dropped.
+fn join_launchers(
+    instances: &mut Vec<Instance>,
+    mut launched: Vec<Instance>,
+    empty: &[String],
+    skipped: &mut Vec<String>,
+    home: &Path,
+) {
+    // Enabled launchers first, then the one OpenClaw's own naming gives the
+    // directory, then by kind and name.
+    launched.sort_by_key(|l| {
+        let info = l.launcher.as_ref().expect("a launcher instance");
+        (info.enabled == Some(false), info.kind, info.name.clone())
+    });
+    let key = |i: &Instance| crate::load::canonical_or_lexical(&i.state_dir.value);
+    let mut claimed: Vec<bool> = vec![false; instances.len()];
+    for mut l in launched {
+        let k = key(&l);
+        let slot = instances.iter().enumerate().position(|(n, i)| {
+            !claimed[n] && i.kind != InstanceKind::Explicit && i.launcher.is_none() && key(i) == k
+        });
+        match slot {
+            Some(n) => {
+                let dir = &instances[n];
+                l.name = dir.name.clone();
+                l.kind = dir.kind.clone();
+                if l.profile.is_none() {
+                    l.profile = dir.profile.clone();
+                }
+                instances[n] = l;
+                claimed[n] = true;
+            }
+            None => {
+                instances.push(l);
+                claimed.push(true);
+            }
+        }
+    }
+    let mut keep = claimed.iter();
+    instances.retain(|i| {
+        let claimed = *keep.next().unwrap_or(&true);
+        let drop = !claimed && i.kind == InstanceKind::Profile && empty.contains(&i.name);
+        if drop {
+            skipped.push(format!(
+                "`{}` is not an instance: it has no config, no `.env` and no launcher",
+                crate::load::display_path(&i.state_dir.value, home, "~")
+            ));
+        }
+        !drop
+    });
+    // Names stay unique: a launcher named like a profile directory gets its kind.
+    instances.sort_by(|a, b| a.name.cmp(&b.name));
+    for n in 1..instances.len() {
+        if instances[n].name == instances[n - 1].name {
+            let info = instances[n].launcher.as_ref().map(|l| l.name.clone());
+            if let Some(name) = info {
+                instances[n].name = name;
+            }
+        }
+    }
+    instances.sort_by(|a, b| a.name.cmp(&b.name));
 }

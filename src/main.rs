@@ -299,6 +299,10 @@ fn host_request(args: &HostArgs) -> Result<HostRequest> {
             .context("HOME is not set; pass --home DIR")?,
     };
     let mut req = HostRequest::home(home, cwd.clone());
+    req.root = Some(match &args.root {
+        Some(r) => clawfence::load::resolve_lexical(&cwd, r),
+        None => PathBuf::from("/"),
+    });
     req.manifest = manifest;
     for arg in &args.instances {
         req.explicit

@@ -13,6 +13,8 @@ pub enum Origin {
     Config(Span),
     /// A line in a `.env` file or a service unit.
     EnvFile(Span),
+    /// Words of a launcher's command line (`--port 19001` in `ExecStart=`).
+    Argv(Span),
     /// A variable of the process environment, by name.
     ProcessEnv(String),
     /// A command-line flag, as written (`--port 19001`, `--profile rescue`).
@@ -34,7 +36,7 @@ impl Origin {
     /// The span that authored the value, following derivations.
     pub fn span(&self) -> Option<Span> {
         match self {
-            Origin::Config(s) | Origin::EnvFile(s) => Some(*s),
+            Origin::Config(s) | Origin::EnvFile(s) | Origin::Argv(s) => Some(*s),
             Origin::Derived { from, .. } => from.span(),
             _ => None,
         }
@@ -51,7 +53,7 @@ impl Origin {
                     sources.locate(*s)
                 )
             }
-            Origin::EnvFile(s) => {
+            Origin::EnvFile(s) | Origin::Argv(s) => {
                 let f = sources.get(s.file);
                 let (line, _) = f.line_col(s.start as usize);
                 format!(
@@ -98,6 +100,8 @@ pub enum InstanceKind {
     Profile,
     /// Given on the command line or in a manifest.
     Explicit,
+    /// Started by a launcher whose state dir is no profile directory.
+    Launcher,
 }
 
 /// One managed browser profile of an instance, after OpenClaw's own defaults.
@@ -217,6 +221,45 @@ pub struct Instance {
     pub workspace: Resolved<PathBuf>,
     pub workspaces: Vec<Workspace>,
     pub credentials: Vec<Credential>,
+    /// The launcher that starts this instance, when one does.
+    pub launcher: Option<LauncherInfo>,
+}
+
+/// What starts an instance: a systemd unit, a launchd job, a Windows task script.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LauncherInfo {
+    pub kind: crate::load::services::LauncherKind,
+    /// `openclaw-gateway-rescue.service`, `ai.openclaw.rescue`, the task name.
+    pub name: String,
+    /// The unit, plist or script.
+    pub file: crate::source::FileId,
+    /// Whether the service manager starts it; `None` when files cannot tell.
+    pub enabled: Option<bool>,
+    /// `name@.service` for an instance of a template.
+    pub template: Option<String>,
+    /// `--port N` on its command line, as written.
+    pub argv_port: Option<Resolved<String>>,
+    /// `--profile NAME` / `--dev` on its command line.
+    pub argv_profile: Option<String>,
+    /// Its command line as written (`ExecStart=`'s value, `ProgramArguments`).
+    pub command: Option<Span>,
+    /// The variables it sets (the last setting of each), with their places.
+    pub env: Vec<(String, Resolved<String>)>,
+}
+
+impl LauncherInfo {
+    pub fn env(&self, key: &str) -> Option<&Resolved<String>> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// "systemd user unit `openclaw-gateway-rescue.service`".
+    pub fn describe(&self) -> String {
+        format!("{} `{}`", self.kind.noun(), self.name)
+    }
 }
 
 impl Instance {
@@ -286,6 +329,8 @@ pub struct Host {
     pub display_prefix: &'static str,
     pub instances: Vec<Instance>,
     pub issues: Vec<DiscoveryIssue>,
+    /// What looked like an instance and is not one, and why (shown as notes).
+    pub skipped: Vec<String>,
     pub sources: SourceMap,
 }
 

@@ -158,6 +158,21 @@ impl SourceMap {
         file.masked = Some(String::from_utf8_lossy(&bytes).into_owned());
     }
 
+    /// Files below `root` that are shown by their absolute path are shown as the
+    /// host sees them (`/etc/openclaw/bots.env`, not the fixture's directory).
+    pub fn show_below_root(&mut self, root: &Path) {
+        if root == Path::new("/") {
+            return;
+        }
+        for f in &mut self.files {
+            if f.display.starts_with('/')
+                && let Ok(rest) = f.path.strip_prefix(root)
+            {
+                f.display = format!("/{}", rest.display());
+            }
+        }
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

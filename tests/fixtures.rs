@@ -28,12 +28,20 @@ fn scenarios() -> Vec<(String, PathBuf)> {
     out
 }
 
+/// A scenario's fake HOME (`home/`), or its fake filesystem root (`root/`).
+fn scenario_home(dir: &Path) -> PathBuf {
+    match dir.join("root") {
+        root if root.is_dir() => root,
+        _ => dir.join("home"),
+    }
+}
+
 #[test]
 fn every_scenario_prints_its_expected_output() {
     let mut failures = Vec::new();
     for (_, dir) in scenarios() {
-        let home = dir.join("home");
-        assert!(home.is_dir(), "{} has no home/", dir.display());
+        let home = scenario_home(&dir);
+        assert!(home.is_dir(), "{} has no home/ or root/", dir.display());
         let (text, findings, _) = common::human(&home);
         failures.extend(
             common::style_problems(&findings)
@@ -75,7 +83,7 @@ fn every_rule_has_a_firing_and_a_silent_scenario() {
             continue;
         }
         let fires = |d: &PathBuf| {
-            common::check(&d.join("home"))
+            common::check(&scenario_home(d))
                 .1
                 .iter()
                 .any(|f| f.rule.id == id)

@@ -3,8 +3,8 @@
 pub mod argv;
 pub mod env;
 pub mod include;
-pub mod services;
 pub mod json5;
+pub mod services;
 pub mod subst;
 
 use crate::source::{FileId, SourceKind, SourceMap, Span};

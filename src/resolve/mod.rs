@@ -43,6 +43,8 @@ pub struct Spec {
     /// directory (a preflight target; a host-wide check does not depend on where
     /// it is run).
     pub cwd_env: bool,
+    /// The launcher that starts it.
+    pub launcher: Option<LauncherInfo>,
 }
 
 impl Spec {
@@ -55,6 +57,7 @@ impl Spec {
             env: vec![],
             port: None,
             cwd_env: false,
+            launcher: None,
         }
     }
 
@@ -174,6 +177,7 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
         workspace,
         workspaces,
         credentials,
+        launcher: spec.launcher.clone(),
     }
 }
 

@@ -8,7 +8,9 @@ mod cdp_range_fallback;
 mod cdp_range_overlap;
 mod invalid_config;
 mod invalid_port;
+mod leaked_env_override;
 mod port_collision;
+mod service_drift;
 mod shared_cdp_url;
 mod shared_channel_token;
 mod shared_config_file;
@@ -51,7 +53,9 @@ pub static RULES: &[Rule] = &[
     cdp_range_overlap::RULE,
     invalid_config::RULE,
     invalid_port::RULE,
+    leaked_env_override::RULE,
     port_collision::RULE,
+    service_drift::RULE,
     shared_cdp_url::RULE,
     shared_channel_token::RULE,
     shared_config_file::RULE,
@@ -106,6 +110,9 @@ const DOMINATES: &[(&str, &str)] = &[
     ("shared-config-file", "port-collision"),
     ("shared-config-file", "shared-cdp-url"),
     ("shared-config-file", "shared-channel-token"),
+    // A state dir or config shared through one inherited variable is that share.
+    ("shared-state-dir", "leaked-env-override"),
+    ("shared-config-file", "leaked-env-override"),
 ];
 
 fn dominates(a: &str, b: &str) -> bool {
@@ -218,6 +225,10 @@ pub(crate) fn attach_shadowed(f: &mut Finding, i: &Instance) {
     let gw = &i.ports.gateway;
     let winner = match &gw.origin {
         Origin::EnvFile(_) | Origin::ProcessEnv(_) => "`OPENCLAW_GATEWAY_PORT`".to_string(),
+        Origin::Argv(_) => match &i.launcher {
+            Some(l) => format!("`--port` of {}", l.describe()),
+            None => "`--port`".to_string(),
+        },
         Origin::Flag(flag) => format!("`{flag}`"),
         _ => return,
     };
@@ -235,6 +246,7 @@ pub(crate) fn gateway_key(origin: &Origin) -> Option<&'static str> {
     match origin {
         Origin::Config(_) => Some("gateway.port"),
         Origin::EnvFile(_) | Origin::ProcessEnv(_) => Some("OPENCLAW_GATEWAY_PORT"),
+        Origin::Argv(_) => Some("--port"),
         Origin::Derived { from, .. } => gateway_key(from),
         _ => None,
     }
@@ -282,6 +294,14 @@ pub(crate) fn openclaw_cmd(host: &Host, i: &Instance) -> String {
 /// A help line that moves `i` to gateway port `port`, written where its port is set.
 pub(crate) fn move_port_help(host: &Host, i: &Instance, port: i64) -> String {
     let lead = format!("move `{}` to base port `{port}`", i.name);
+    if let Some(l) = &i.launcher
+        && matches!(i.ports.gateway.origin, Origin::Argv(_) | Origin::EnvFile(_))
+        && i.ports.gateway.origin.span().is_some_and(|s| {
+            s.file == l.file || host.sources.get(s.file).kind == crate::source::SourceKind::Launcher
+        })
+    {
+        return launcher_port_help(host, i, l, &lead, port);
+    }
     match &i.ports.gateway.origin {
         Origin::EnvFile(span) => format!(
             "{lead}: set `OPENCLAW_GATEWAY_PORT={port}` in `{}` (it overrides `gateway.port`)",
@@ -297,6 +317,86 @@ pub(crate) fn move_port_help(host: &Host, i: &Instance, port: i64) -> String {
             openclaw_cmd(host, i)
         ),
     }
+}
+
+/// Moving a port a launcher pins: OpenClaw's own units are rewritten by
+/// `gateway install --force` from the config (editing them by hand is undone by
+/// the next install); a hand-written one is edited where it pins the port.
+fn launcher_port_help(
+    host: &Host,
+    i: &Instance,
+    l: &crate::model::LauncherInfo,
+    lead: &str,
+    port: i64,
+) -> String {
+    let managed = l
+        .env("OPENCLAW_SERVICE_MARKER")
+        .is_some_and(|v| v.value == "openclaw");
+    let cmd = openclaw_cmd(host, i);
+    if managed {
+        return format!(
+            "{lead}: `{cmd} config set gateway.port {port} && {cmd} gateway install --force` (the {} pins the port)",
+            l.kind.noun()
+        );
+    }
+    let file = host.sources.get(l.file).display.clone();
+    let reload = match l.kind {
+        crate::load::services::LauncherKind::SystemdUser => {
+            ", then `systemctl --user daemon-reload`"
+        }
+        crate::load::services::LauncherKind::SystemdSystem => ", then `systemctl daemon-reload`",
+        _ => "",
+    };
+    match &i.ports.gateway.origin {
+        Origin::Argv(_) => format!("{lead}: write `--port {port}` in `{file}`{reload}"),
+        Origin::EnvFile(span) => format!(
+            "{lead}: set `OPENCLAW_GATEWAY_PORT={port}` in `{}`{reload}",
+            host.sources.get(span.file).display
+        ),
+        _ => format!("{lead}: write `--port {port}` in `{file}`{reload}"),
+    }
+}
+
+/// A profile name for a launcher's own instance that no profile directory uses:
+/// from its name (`openclaw-gateway-work.service` → `work`), else `gateway2`….
+pub(crate) fn launcher_profile_suggestion(host: &Host, l: &crate::model::LauncherInfo) -> String {
+    let stem = l
+        .name
+        .trim_end_matches(".service")
+        .trim_start_matches("openclaw-gateway")
+        .trim_start_matches("ai.openclaw.")
+        .trim_start_matches(['-', '@', '.']);
+    let base: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .trim_matches('-')
+        .to_string();
+    let taken = |p: &str| {
+        host.home.join(format!(".openclaw-{p}")).exists()
+            || host
+                .instances
+                .iter()
+                .any(|i| i.profile.as_deref() == Some(p))
+    };
+    let base = if base.is_empty() || !ports::is_valid_profile_name(&base) {
+        "gateway".to_string()
+    } else {
+        base
+    };
+    if !taken(&base) {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base}{n}"))
+        .find(|p| !taken(p))
+        .unwrap_or(base)
 }
 
 /// The gateway ports of every instance but `i`.

@@ -74,6 +74,24 @@ fn label_all(host: &Host, f: &mut Finding, first: &Instance, group: &[&Instance]
     let rest = group.iter().filter(|i| i.name != first.name);
     for i in std::iter::once(&first).chain(rest) {
         let text = format!("state dir of `{}`", i.name);
+        if i.state_dir.origin.span().is_none()
+            && let Some(cmd) = i.launcher.as_ref().and_then(|l| l.command)
+        {
+            let label = crate::finding::Label {
+                location: crate::load::Location::Span(cmd),
+                message: format!(
+                    "starts `{}` on `{}`: no `--profile` and no `OPENCLAW_STATE_DIR`",
+                    i.name,
+                    host.shown(&i.state_dir.value)
+                ),
+                target: None,
+            };
+            match f.primary {
+                None => f.primary = Some(label),
+                Some(_) => f.secondary.push(label),
+            }
+            continue;
+        }
         attach(
             host,
             f,
@@ -85,6 +103,16 @@ fn label_all(host: &Host, f: &mut Finding, first: &Instance, group: &[&Instance]
 }
 
 fn help(host: &Host, i: &Instance) -> String {
+    if let Some(l) = &i.launcher
+        && i.kind == crate::model::InstanceKind::Launcher
+    {
+        let profile = super::launcher_profile_suggestion(host, l);
+        return format!(
+            "give `{}` a state dir of its own: add `--profile {profile}` before `gateway` in `{}` (state dir `~/.openclaw-{profile}`)",
+            i.name,
+            host.sources.get(l.file).display
+        );
+    }
     let own = own_state_dir(host, i);
     let shown_own = host.shown(&own);
     if std::fs::symlink_metadata(&i.state_dir.value).is_ok_and(|m| m.file_type().is_symlink()) {

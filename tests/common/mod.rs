@@ -9,14 +9,33 @@ use clawfence::{HostRequest, build_host};
 use std::path::Path;
 
 /// Every finding on `home` (all rules, every severity) and the host.
+///
+/// `home` is a fake HOME, or a fake filesystem root holding `home/<user>/` and
+/// system-wide launchers (`etc/systemd/system`, `Library/LaunchDaemons`).
 pub fn check(home: &Path) -> (Host, Vec<Finding>) {
-    let host =
-        build_host(&HostRequest::home(home.to_path_buf(), home.to_path_buf())).expect("host");
+    let host = build_host(&request(home)).expect("host");
     let findings = rules::check(&host, &Selection::default())
         .into_iter()
         .filter(|f| f.severity >= Severity::Info)
         .collect();
     (host, findings)
+}
+
+/// The request for a scenario: its `home/`, or its `root/` and the one HOME in it.
+pub fn request(dir: &Path) -> HostRequest {
+    let is_root = dir.file_name().is_some_and(|n| n == "root");
+    if !is_root {
+        return HostRequest::home(dir.to_path_buf(), dir.to_path_buf());
+    }
+    let home = std::fs::read_dir(dir.join("home"))
+        .ok()
+        .and_then(|mut d| d.next())
+        .and_then(Result::ok)
+        .map(|e| e.path())
+        .unwrap_or_else(|| dir.join("home/alice"));
+    let mut req = HostRequest::home(home.clone(), home);
+    req.root = Some(dir.to_path_buf());
+    req
 }
 
 /// What `clawfence check --color never` prints for `home`.

@@ -18,11 +18,14 @@ pub struct Job {
 
 /// Reads a plist. `Err` carries the parser's message.
 pub fn parse(bytes: &[u8]) -> Result<Job, String> {
-    let value = plist::Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let value =
+        plist::Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
     let dict = value
         .as_dictionary()
         .ok_or_else(|| "the plist is not a dictionary".to_string())?;
-    let text = std::str::from_utf8(bytes).ok().filter(|t| t.contains("<plist"));
+    let text = std::str::from_utf8(bytes)
+        .ok()
+        .filter(|t| t.contains("<plist"));
     let string = |k: &str| dict.get(k).and_then(|v| v.as_string()).map(str::to_string);
     let mut job = Job {
         label: string("Label"),
@@ -50,7 +53,10 @@ pub fn parse(bytes: &[u8]) -> Result<Job, String> {
         let range = finder.as_mut().and_then(|f| f.next_string(&a));
         job.argv.push((a, range));
     }
-    if let Some(vars) = dict.get("EnvironmentVariables").and_then(|v| v.as_dictionary()) {
+    if let Some(vars) = dict
+        .get("EnvironmentVariables")
+        .and_then(|v| v.as_dictionary())
+    {
         for (k, v) in vars {
             let Some(v) = v.as_string() else { continue };
             let range = finder.as_mut().and_then(|f| {
@@ -77,7 +83,10 @@ impl<'t> XmlFinder<'t> {
 
     fn seek_key(&mut self, key: &str) {
         let needle = format!("<key>{}</key>", escape(key));
-        if let Some(i) = self.text[self.pos..].find(&needle).or_else(|| self.text.find(&needle)) {
+        if let Some(i) = self.text[self.pos..]
+            .find(&needle)
+            .or_else(|| self.text.find(&needle))
+        {
             let base = if self.text[self.pos..].contains(&needle) {
                 self.pos
             } else {
@@ -137,7 +146,11 @@ pub fn export_lines(text: &str) -> Vec<(String, String, Range<usize>)> {
             continue;
         };
         let start = line_start + "export ".len();
-        out.push((key.to_string(), words.join(" "), start..line_start + line.len()));
+        out.push((
+            key.to_string(),
+            words.join(" "),
+            start..line_start + line.len(),
+        ));
     }
     out
 }
@@ -177,7 +190,10 @@ mod tests {
         let mut binary = Vec::new();
         value.to_writer_binary(&mut binary).unwrap();
         let b = parse(&binary).unwrap();
-        assert_eq!(b.argv.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>(), argv);
+        assert_eq!(
+            b.argv.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>(),
+            argv
+        );
         assert!(b.argv.iter().all(|(_, r)| r.is_none()));
         assert_eq!(b.env.len(), 2);
         assert!(parse(b"not a plist").is_err());
@@ -191,9 +207,14 @@ mod tests {
         assert_eq!(lines[0].1, "/Users/alice");
         assert_eq!(&text[lines[0].2.clone()], "HOME='/Users/alice'");
         assert_eq!(lines[1].1, "it's");
-        let argv: Vec<String> = ["/bin/sh", "/s/service-env/ai.openclaw.x-env-wrapper.sh", "/s/e.env", "node"]
-            .map(String::from)
-            .to_vec();
+        let argv: Vec<String> = [
+            "/bin/sh",
+            "/s/service-env/ai.openclaw.x-env-wrapper.sh",
+            "/s/e.env",
+            "node",
+        ]
+        .map(String::from)
+        .to_vec();
         assert_eq!(env_wrapper(&argv), Some((2, 3)));
     }
 }

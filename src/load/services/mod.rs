@@ -103,6 +103,8 @@ pub struct Places<'a> {
     pub home: &'a Path,
     /// The filesystem root for system-wide places (`/`, or a fixture's root).
     pub root: &'a Path,
+    /// Whether the system-wide places under `root` are read too.
+    pub system: bool,
 }
 
 /// The largest unit, plist, script or environment file read (4 MiB): anything
@@ -162,10 +164,15 @@ pub fn discover(loader: &mut Loader, places: &Places) -> Vec<Launcher> {
     // why: systemd.unit(5) unit search path, user and system manager, highest first
     // (`/lib` is often a link to `/usr/lib`: the first unit of a name wins).
     let user_dirs = vec![places.home.join(".config/systemd/user")];
-    let system_dirs: Vec<PathBuf> = ["etc/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"]
-        .iter()
-        .map(|d| places.root.join(d))
-        .collect();
+    let system_dirs: Vec<PathBuf> = [
+        "etc/systemd/system",
+        "usr/lib/systemd/system",
+        "lib/systemd/system",
+    ]
+    .iter()
+    .filter(|_| places.system)
+    .map(|d| places.root.join(d))
+    .collect();
     let user_spec = systemd::Specifiers {
         home: home.clone(),
         user: user.clone(),
@@ -178,13 +185,35 @@ pub fn discover(loader: &mut Loader, places: &Places) -> Vec<Launcher> {
         user: "root".into(),
         ..Default::default()
     };
-    out.extend(systemd_scope(loader, places, &user_dirs, LauncherKind::SystemdUser, &user_spec));
-    out.extend(systemd_scope(loader, places, &system_dirs, LauncherKind::SystemdSystem, &system_spec));
-    for (dir, kind) in [
-        (places.home.join("Library/LaunchAgents"), LauncherKind::LaunchAgent),
-        (places.root.join("Library/LaunchAgents"), LauncherKind::LaunchAgent),
-        (places.root.join("Library/LaunchDaemons"), LauncherKind::LaunchDaemon),
-    ] {
+    out.extend(systemd_scope(
+        loader,
+        places,
+        &user_dirs,
+        LauncherKind::SystemdUser,
+        &user_spec,
+    ));
+    out.extend(systemd_scope(
+        loader,
+        places,
+        &system_dirs,
+        LauncherKind::SystemdSystem,
+        &system_spec,
+    ));
+    let mut launchd_dirs = vec![(
+        places.home.join("Library/LaunchAgents"),
+        LauncherKind::LaunchAgent,
+    )];
+    if places.system {
+        launchd_dirs.push((
+            places.root.join("Library/LaunchAgents"),
+            LauncherKind::LaunchAgent,
+        ));
+        launchd_dirs.push((
+            places.root.join("Library/LaunchDaemons"),
+            LauncherKind::LaunchDaemon,
+        ));
+    }
+    for (dir, kind) in launchd_dirs {
         for (name, path) in entries(&dir) {
             if name.ends_with(".plist")
                 && let Some(l) = launchd_job(loader, places, &path, kind)
@@ -239,7 +268,17 @@ fn systemd_scope(
                     instance: i.to_string(),
                     ..spec.clone()
                 };
-                out.extend(systemd_unit(loader, places, dirs, kind, path, inst, Some(name), &spec, true));
+                out.extend(systemd_unit(
+                    loader,
+                    places,
+                    dirs,
+                    kind,
+                    path,
+                    inst,
+                    Some(name),
+                    &spec,
+                    true,
+                ));
             }
             continue;
         }
@@ -252,7 +291,9 @@ fn systemd_scope(
             ..spec.clone()
         };
         let on = enabled.contains(name);
-        out.extend(systemd_unit(loader, places, dirs, kind, path, name, None, &spec, on));
+        out.extend(systemd_unit(
+            loader, places, dirs, kind, path, name, None, &spec, on,
+        ));
     }
     out
 }
@@ -386,7 +427,12 @@ fn systemd_unit(
             }),
         }
     }
-    let lookup = |k: &str| env.iter().rev().find(|e| e.key == k).map(|e| e.value.clone());
+    let lookup = |k: &str| {
+        env.iter()
+            .rev()
+            .find(|e| e.key == k)
+            .map(|e| e.value.clone())
+    };
     let argv = match exec {
         Some(a) => match systemd::exec_words(&a.value, spec) {
             Some(ws) => systemd::expand_env(ws, &lookup)
@@ -429,7 +475,12 @@ fn could_run_openclaw(text: &str) -> bool {
     text.contains("ExecStart") || text.contains("ProgramArguments") || text.contains("Program")
 }
 
-fn launchd_job(loader: &mut Loader, places: &Places, path: &Path, kind: LauncherKind) -> Option<Launcher> {
+fn launchd_job(
+    loader: &mut Loader,
+    places: &Places,
+    path: &Path,
+    kind: LauncherKind,
+) -> Option<Launcher> {
     let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() || meta.len() > MAX_FILE {
         return None;
@@ -517,7 +568,7 @@ pub fn windows_task(loader: &mut Loader, state_dir: &Path) -> Option<Launcher> {
         .find(|(k, _, _)| k == "OPENCLAW_WINDOWS_TASK_NAME")
         .map(|(_, v, _)| v.clone())
         .unwrap_or_else(|| loader.display(&path));
-    let mut l = Launcher {
+    let l = Launcher {
         kind: LauncherKind::WindowsTask,
         name,
         file,
@@ -547,7 +598,7 @@ pub fn windows_task(loader: &mut Loader, state_dir: &Path) -> Option<Launcher> {
         user: None,
         problems: vec![],
     };
-    mask_secrets(loader, &mut l);
+    mask_secrets(loader, &l);
     Some(l)
 }
 
@@ -558,7 +609,9 @@ fn follow_wrapper(loader: &mut Loader, places: &Places, l: &mut Launcher) {
     if !matches!(l.invocation(), Invocation::NotOpenclaw) {
         return;
     }
-    let Some(program) = l.argv.first() else { return };
+    let Some(program) = l.argv.first() else {
+        return;
+    };
     let path = places.rooted(&program.text);
     if !path.is_absolute() {
         return;
@@ -608,7 +661,10 @@ fn follow_wrapper(loader: &mut Loader, places: &Places, l: &mut Launcher) {
     for w in words {
         match w.as_str() {
             "$@" | "$*" => argv.extend(l.argv[1..].iter().cloned()),
-            _ => argv.push(Text { text: w, span: None }),
+            _ => argv.push(Text {
+                text: w,
+                span: None,
+            }),
         }
     }
     let words: Vec<&str> = argv.iter().map(|w| w.text.as_str()).collect();

@@ -165,11 +165,7 @@ pub fn words(value: &str) -> Option<Vec<Word>> {
 
 /// systemd's `cunescape_one`: `\a \b \f \n \r \t \v \\ \" \' \s`, `\xHH`, `\uHHHH`,
 /// `\UHHHHHHHH` and three-digit octal.
-fn unescape(
-    e: char,
-    chars: &mut std::iter::Peekable<std::str::CharIndices>,
-    out: &mut String,
-) {
+fn unescape(e: char, chars: &mut std::iter::Peekable<std::str::CharIndices>, out: &mut String) {
     let mut hex = |n: usize, radix: u32| {
         let mut v = 0u32;
         for _ in 0..n {
@@ -345,7 +341,10 @@ pub fn expand_env(words: Vec<Word>, lookup: &dyn Fn(&str) -> Option<String>) -> 
 
 /// The `NAME=value` assignments of one `Environment=` value, each with its range.
 /// Words that are not assignments with a valid name are ignored, as systemd does.
-pub fn environment(value: &str, spec: &Specifiers) -> Vec<(String, String, std::ops::Range<usize>)> {
+pub fn environment(
+    value: &str,
+    spec: &Specifiers,
+) -> Vec<(String, String, std::ops::Range<usize>)> {
     let Some(ws) = words(value) else {
         return vec![];
     };
@@ -451,7 +450,10 @@ pub fn env_file(text: &str) -> Vec<EnvLine> {
                     value.push(b[i]);
                     i += 1;
                 }
-                while value.last().is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r')) {
+                while value
+                    .last()
+                    .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r'))
+                {
                     value.pop();
                 }
             }
@@ -535,7 +537,13 @@ mod tests {
         assert_eq!(texts("@/usr/bin/node node-name x"), ["/usr/bin/node", "x"]);
         assert_eq!(
             texts("%h/bin/openclaw --profile %i gateway %%"),
-            ["/home/alice/bin/openclaw", "--profile", "work", "gateway", "%"]
+            [
+                "/home/alice/bin/openclaw",
+                "--profile",
+                "work",
+                "gateway",
+                "%"
+            ]
         );
         assert!(exec_words("/bin/x \"open", &spec).is_none());
     }
@@ -549,7 +557,10 @@ mod tests {
             _ => None,
         };
         let out: Vec<String> = expand_env(ws, &look).into_iter().map(|w| w.text).collect();
-        assert_eq!(out, ["/bin/openclaw", "gateway", "run", "--port", "19001", "$x"]);
+        assert_eq!(
+            out,
+            ["/bin/openclaw", "gateway", "run", "--port", "19001", "$x"]
+        );
     }
 
     #[test]
@@ -559,18 +570,27 @@ mod tests {
             r#""VAR1=word1 word2" VAR2=word3 "VAR3=$word 5 6" bad-name=x"#,
             &Specifiers::default(),
         );
-        let kv: Vec<(&str, &str)> = got.iter().map(|(k, v, _)| (k.as_str(), v.as_str())).collect();
+        let kv: Vec<(&str, &str)> = got
+            .iter()
+            .map(|(k, v, _)| (k.as_str(), v.as_str()))
+            .collect();
         assert_eq!(
             kv,
-            [("VAR1", "word1 word2"), ("VAR2", "word3"), ("VAR3", "$word 5 6")]
+            [
+                ("VAR1", "word1 word2"),
+                ("VAR2", "word3"),
+                ("VAR3", "$word 5 6")
+            ]
         );
     }
 
     #[test]
     fn environment_files() {
         let text = "# c\n; c\nA=1\nB = 'x y' \nC=\"q\\\"u\"\nD=plain  \nexport E=1\nF=a\\\nb\n";
-        let got: Vec<(String, String)> =
-            env_file(text).into_iter().map(|e| (e.key, e.value)).collect();
+        let got: Vec<(String, String)> = env_file(text)
+            .into_iter()
+            .map(|e| (e.key, e.value))
+            .collect();
         assert_eq!(
             got,
             [

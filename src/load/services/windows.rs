@@ -31,7 +31,8 @@ pub fn parse(text: &str) -> Script {
             continue;
         }
         if lower == "rem" || lower.starts_with("rem ") {
-            out.description.get_or_insert_with(|| t[3..].trim().to_string());
+            out.description
+                .get_or_insert_with(|| t[3..].trim().to_string());
             continue;
         }
         if lower.starts_with("set ") {
@@ -60,7 +61,11 @@ pub fn parse(text: &str) -> Script {
 
 /// cmd.exe words: blanks separate, `"…"` groups (quotes are dropped), a
 /// redirection (`< NUL`, `> log`) ends the command.
-fn words(line: &str, base: usize, env: &[(String, String, Range<usize>)]) -> Vec<(String, Range<usize>)> {
+fn words(
+    line: &str,
+    base: usize,
+    env: &[(String, String, Range<usize>)],
+) -> Vec<(String, Range<usize>)> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut start = None;
@@ -88,7 +93,10 @@ fn words(line: &str, base: usize, env: &[(String, String, Range<usize>)]) -> Vec
         let end = line[s..]
             .find(|c: char| !quoted && matches!(c, '<' | '>' | '|'))
             .map_or(line.len(), |e| s + e);
-        out.push((expand(&cur, env), base + s..base + line[..end].trim_end().len()));
+        out.push((
+            expand(&cur, env),
+            base + s..base + line[..end].trim_end().len(),
+        ));
     }
     out
 }
@@ -103,7 +111,11 @@ fn expand(word: &str, env: &[(String, String, Range<usize>)]) -> String {
         match after.find('%') {
             Some(j) => {
                 let name = &after[..j];
-                match env.iter().rev().find(|(k, _, _)| k.eq_ignore_ascii_case(name)) {
+                match env
+                    .iter()
+                    .rev()
+                    .find(|(k, _, _)| k.eq_ignore_ascii_case(name))
+                {
                     Some((_, v, _)) => out.push_str(v),
                     None => {
                         out.push('%');
@@ -131,7 +143,10 @@ mod tests {
     fn what_gateway_install_writes() {
         let text = "@echo off\r\nrem OpenClaw Gateway (profile: rescue)\r\nset \"OPENCLAW_PROFILE=rescue\"\r\nset \"OPENCLAW_GATEWAY_PORT=23532\"\r\nset \"NODE_OPTIONS=\"\r\n\"C:\\Program Files\\nodejs\\node.exe\" C:\\npm\\node_modules\\openclaw\\dist\\index.js gateway --port %OPENCLAW_GATEWAY_PORT% --task-supervisor < NUL\r\n";
         let s = parse(text);
-        assert_eq!(s.description.as_deref(), Some("OpenClaw Gateway (profile: rescue)"));
+        assert_eq!(
+            s.description.as_deref(),
+            Some("OpenClaw Gateway (profile: rescue)")
+        );
         assert_eq!(s.env[0].0, "OPENCLAW_PROFILE");
         assert_eq!(&text[s.env[1].2.clone()], "OPENCLAW_GATEWAY_PORT=23532");
         assert_eq!(s.env[2].1, "");
