@@ -7,6 +7,7 @@
 pub mod baseline;
 pub mod config;
 pub mod discover;
+pub mod doctor;
 pub mod finding;
 pub mod host;
 pub mod load;

@@ -351,9 +351,20 @@ fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -
     for name in &excluded {
         tail.push(format!("instance `{name}` left out by `exclude`"));
     }
+    let mut doctor = Vec::new();
+    if args.with_doctor {
+        let outcome = clawfence::doctor::run(&host, std::env::var_os("PATH").as_deref());
+        for note in &outcome.notes {
+            writeln!(anstream::stderr(), "note: {note}")?;
+        }
+        doctor = outcome.findings;
+        doctor.retain(|f| f.severity >= args.severity_min);
+    }
     let failing = findings
         .iter()
-        .filter(|f| f.severity >= args.fail_on.severity())
+        .map(|f| f.severity)
+        .chain(doctor.iter().map(|f| f.severity))
+        .filter(|s| *s >= args.fail_on.severity())
         .count();
     let ran: Vec<&str> = RULES
         .iter()
@@ -381,6 +392,7 @@ fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -
                     text.push_str(&report::explain::statistics(&findings));
                 } else {
                     text.push_str(&report::human::render(&host, &findings, color));
+                    text.push_str(&clawfence::doctor::human(&doctor));
                 }
                 if host.instances.is_empty() && req.manifest.is_none() {
                     text.push_str(&searched_note(&req.cwd));
@@ -392,8 +404,15 @@ fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -
                 text.push_str(&report::explain::see_also(&findings));
                 text
             }
+            Format::Json if args.with_doctor => clawfence::doctor::merge_json(
+                &report::json::render(&host, &findings, &run),
+                &doctor,
+                failing == 0,
+            ),
             Format::Json => report::json::render(&host, &findings, &run),
-            Format::Jsonl => report::json::render_lines(&host, &findings),
+            Format::Jsonl => {
+                report::json::render_lines(&host, &findings) + &clawfence::doctor::lines(&doctor)
+            }
             Format::Sarif => report::sarif::render(&host, &findings),
             Format::Github => report::github::render(&host, &findings),
             Format::Junit => report::junit::render(&host, &findings, &ran),

@@ -495,3 +495,92 @@ fn rules_json_completions_and_man_page_come_from_the_definitions() {
         "{out}"
     );
 }
+
+/// A stub `openclaw` that logs its arguments and answers for profile `rescue`.
+fn stub_openclaw(dir: &Path, log: &Path) {
+    let script = format!(
+        r#"#!/bin/sh
+echo "$* HOME=$HOME" >> '{}'
+echo "[postinstall] a notice before the document"
+case "$*" in
+  *"--profile rescue doctor --lint --json"*)
+    echo '{{"schemaVersion":1,"ok":false,"checksRun":1,"checksSkipped":0,"findings":[{{"checkId":"core/doctor/gateway-auth","severity":"error","message":"Gateway auth is off or missing a token.","path":"gateway.auth.token","requirement":"x"}}]}}'
+    exit 1;;
+esac
+echo '{{"schemaVersion":1,"ok":true,"checksRun":1,"checksSkipped":0,"findings":[]}}'
+"#,
+        log.display()
+    );
+    let p = dir.join("openclaw");
+    std::fs::write(&p, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn with_doctor_merges_doctors_findings_into_one_document_and_exit_code() {
+    let home = tree(&[
+        MAIN,
+        (
+            ".openclaw-rescue/openclaw.json",
+            "{ gateway: { mode: \"local\", port: 19900 } }\n",
+        ),
+    ]);
+    let bin = tempfile::tempdir().unwrap();
+    let log = bin.path().join("log");
+    stub_openclaw(bin.path(), &log);
+    let with_path = |path: &Path, args: &[&str]| {
+        let out = cargo_bin_cmd!("clawfence")
+            .args(["check", "--color", "never", "--with-doctor", "--home"])
+            .arg(home.path())
+            .args(args)
+            .env("PATH", path)
+            .env_remove("XDG_CONFIG_HOME")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, out, _) = with_path(bin.path(), &["--format", "json"]);
+    assert_eq!(code, 1, "doctor's error fails the run: {out}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["ok"], false);
+    let f = &doc["findings"][0];
+    assert_eq!(f["checkId"], "core/doctor/gateway-auth");
+    assert_eq!(f["instances"], serde_json::json!(["rescue"]));
+    assert_eq!(f["source"], "openclaw doctor");
+    assert_eq!(f["requirement"], "x", "doctor's fields are kept");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let home_dir = home.path().display().to_string();
+    assert!(
+        calls.contains(&format!("doctor --lint --json HOME={home_dir}\n")),
+        "{calls}"
+    );
+    assert!(
+        calls.contains(&format!(
+            "--profile rescue doctor --lint --json HOME={home_dir}\n"
+        )),
+        "{calls}"
+    );
+    let (_, human, _) = with_path(bin.path(), &[]);
+    assert!(
+        human.contains("error[core/doctor/gateway-auth]: Gateway auth is off or missing a token. (`rescue`, from `openclaw doctor`)"),
+        "{human}"
+    );
+    // without openclaw: said, and the check goes on
+    let empty = tempfile::tempdir().unwrap();
+    let (code, out, err) = with_path(empty.path(), &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(err.contains("`openclaw` is not on PATH"), "{err}");
+    assert!(
+        out.contains("no isolation problems in 2 instances"),
+        "{out}"
+    );
+}

@@ -127,3 +127,16 @@ fn json_outputs_and_the_baseline_validate() {
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&b).unwrap()).unwrap();
     validate("baseline.schema.json", "", &doc).unwrap();
 }
+
+#[test]
+fn a_merged_doctor_finding_validates() {
+    let f = json!({
+        "checkId": "core/doctor/gateway-auth", "severity": "warning",
+        "message": "Gateway auth is off or missing a token.", "path": "gateway.auth.token",
+        "requirement": "x", "source": "openclaw doctor", "instances": ["rescue"],
+    });
+    validate("check.schema.json", "#/$defs/finding", &f).unwrap();
+    let mut wrong = f.clone();
+    wrong["source"] = json!("clawfence");
+    assert!(validate("check.schema.json", "#/$defs/finding", &wrong).is_err());
+}
