@@ -584,3 +584,37 @@ fn with_doctor_merges_doctors_findings_into_one_document_and_exit_code() {
         "{out}"
     );
 }
+
+#[test]
+fn the_user_settings_follow_xdg_and_a_missing_config_flag_is_an_error() {
+    let home = colliding("{ gateway: { mode: \"local\", port: 18789 } }\n");
+    let xdg = tree(&[(
+        "clawfence/clawfence.json5",
+        "{ ignore: [{ rule: \"port-collision\", reason: \"rescue is a cold spare\" }] }",
+    )]);
+    let cwd = tempfile::tempdir().unwrap();
+    let out = cargo_bin_cmd!("clawfence")
+        .args(["check", "--color", "never"])
+        .current_dir(cwd.path())
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", xdg.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 finding suppressed"), "{text}");
+    // `--home` names another account: its own ~/.config, not this user's XDG dir
+    let out = cargo_bin_cmd!("clawfence")
+        .args(["check", "--color", "never", "--home"])
+        .arg(home.path())
+        .env("XDG_CONFIG_HOME", xdg.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (code, _, err) = check(home.path(), &["--config", "/nonexistent/settings.json5"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cannot read settings `/nonexistent/settings.json5`"),
+        "{err}"
+    );
+}
