@@ -140,3 +140,15 @@ fn a_merged_doctor_finding_validates() {
     wrong["source"] = json!("clawfence");
     assert!(validate("check.schema.json", "#/$defs/finding", &wrong).is_err());
 }
+
+#[test]
+fn the_ports_document_validates() {
+    let out = cargo_bin_cmd!("clawfence")
+        .args(["ports", "--format", "json", "--home"])
+        .arg(repo().join("tests/formats/home"))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["instances"].as_array().unwrap().len(), 2);
+    validate("ports.schema.json", "", &doc).unwrap();
+}
