@@ -287,7 +287,8 @@ fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -
     host.issues.extend(settings.issues.iter().cloned());
     let excluded = settings.exclude_from(&mut host);
     for (meta, level) in &settings.rules {
-        if *level == Level::Off {
+        // an explicit `--only` wins over the settings
+        if *level == Level::Off && !selection.only.iter().any(|o| o == meta.id) {
             selection.skip.push(meta.id.to_string());
         }
     }
@@ -394,7 +395,7 @@ fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -
                     text.push_str(&report::human::render(&host, &findings, color));
                     text.push_str(&clawfence::doctor::human(&doctor));
                 }
-                if host.instances.is_empty() && req.manifest.is_none() {
+                if host.instances.is_empty() && req.manifest.is_none() && args.host.home.is_none() {
                     text.push_str(&searched_note(&req.cwd));
                 }
                 for line in &tail {

@@ -215,6 +215,8 @@ fn settings_set_rules_ignore_with_a_reason_and_report_mistakes_with_spans() {
     write("{ rules: { \"port-collision\": \"off\" } }");
     let (code, out, _) = with(&[]);
     assert_eq!(code, 0, "{out}");
+    let (code, out, _) = with(&["--only", "port-collision"]);
+    assert_eq!(code, 1, "an explicit `--only` wins over `off`: {out}");
     write("{ rules: { \"isolation/port-collision\": \"warning\" } }");
     let (code, out, _) = with(&[]);
     assert_eq!(code, 0, "{out}");
