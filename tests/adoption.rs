@@ -620,3 +620,66 @@ fn the_user_settings_follow_xdg_and_a_missing_config_flag_is_an_error() {
         "{err}"
     );
 }
+
+/// The "`path`:" + fenced-block files of one `## ` section of a page.
+fn page_files(page: &str, heading: &str) -> Vec<(String, String)> {
+    let start = page.find(&format!("\n## {heading}\n")).expect(heading);
+    let body = &page[start + heading.len() + 5..];
+    let body = &body[..body.find("\n## ").unwrap_or(body.len())];
+    let lines: Vec<&str> = body.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some(path) = lines[i]
+            .strip_prefix('`')
+            .and_then(|l| l.strip_suffix("`:"))
+        {
+            let mut j = i + 2;
+            let mut content = String::new();
+            while !lines[j].starts_with("```") {
+                content.push_str(lines[j]);
+                content.push('\n');
+                j += 1;
+            }
+            out.push((path.to_string(), content));
+            i = j;
+        }
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn the_suppression_pages_examples_fire_and_their_fixes_are_clean() {
+    for meta in clawfence::suppress::METAS {
+        let example = page_files(meta.docs, "Example");
+        let instead = page_files(meta.docs, "Use instead");
+        assert!(!example.is_empty() && !instead.is_empty(), "{}", meta.id);
+        let as_refs = |files: &[(String, String)]| -> tempfile::TempDir {
+            let v: Vec<(&str, &str)> = files
+                .iter()
+                .map(|(p, c)| (p.as_str(), c.as_str()))
+                .collect();
+            tree(&v)
+        };
+        let home = as_refs(&example);
+        let (_, out, _) = check(home.path(), &[]);
+        assert!(
+            out.contains(&format!("[{}]", meta.id)),
+            "{}: {out}",
+            meta.id
+        );
+        let mut fixed = example.clone();
+        for (p, c) in &instead {
+            fixed.retain(|(q, _)| q != p);
+            fixed.push((p.clone(), c.clone()));
+        }
+        let home = as_refs(&fixed);
+        let (_, out, _) = check(home.path(), &[]);
+        assert!(
+            !out.contains(&format!("[{}]", meta.id)),
+            "{}: {out}",
+            meta.id
+        );
+    }
+}
