@@ -58,9 +58,11 @@ static ENV_COMMENT: LazyLock<Regex> =
 /// Every `clawfence-ignore` comment in one file, and the problems with them.
 pub fn scan(host: &Host, file: FileId, problems: &mut Vec<Finding>) -> Vec<Inline> {
     let src = host.sources.get(file);
+    // JSON5 comments in configs and manifests; `#` in `.env` files and in
+    // whatever else line-oriented a loader reads (service units).
     let re = match src.kind {
-        SourceKind::Env => &*ENV_COMMENT,
         SourceKind::Config | SourceKind::Manifest => &*JSON5_COMMENT,
+        _ => &*ENV_COMMENT,
     };
     let text = &src.text;
     let mut out = Vec::new();
@@ -293,6 +295,7 @@ fn manifest_files(host: &Host) -> Vec<FileId> {
                 &i.ports.gateway.origin,
             ]
             .into_iter()
+            .chain(i.env.iter().map(|(_, v)| &v.origin))
             .filter_map(|o| o.span())
             .map(|s| s.file)
             .collect::<Vec<_>>()

@@ -683,3 +683,26 @@ fn the_suppression_pages_examples_fire_and_their_fixes_are_clean() {
         );
     }
 }
+
+#[test]
+fn a_suppression_in_the_manifest_covers_a_value_set_there() {
+    let repo = tree(&[
+        ("main.json5", "{ gateway: { port: 18789 } }"),
+        ("rescue.json5", "{}"),
+        (
+            "clawfence.json5",
+            "{\n  instances: {\n    main: { config: \"main.json5\", env: { OPENCLAW_STATE_DIR: \"/srv/m\" } },\n    rescue: {\n      config: \"rescue.json5\",\n      env: { OPENCLAW_STATE_DIR: \"/srv/r\" },\n      port: 18789, // clawfence-ignore port-collision: rescue is a cold spare\n    },\n  },\n}\n",
+        ),
+    ]);
+    let manifest = repo.path().join("clawfence.json5");
+    let (code, out, _) = run(&["check", "--manifest", manifest.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 finding suppressed"), "{out}");
+    let (code, _, _) = run(&[
+        "check",
+        "--no-inline-ignores",
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+}
