@@ -92,30 +92,54 @@ pub fn parse(stdout: &str, instance: &str) -> Result<Vec<DoctorFinding>, String>
     for f in doc["findings"].as_array().into_iter().flatten() {
         let Some(obj) = f.as_object() else { continue };
         let mut json = obj.clone();
-        json.insert("instances".into(), Value::from(vec![instance.to_string()]));
-        json.entry("source").or_insert_with(|| SOURCE.into());
-        let severity = match obj.get("severity").and_then(Value::as_str) {
+        for v in json.values_mut() {
+            if let Value::String(text) = v {
+                *text = mask_urls(text);
+            }
+        }
+        let severity = match json.get("severity").and_then(Value::as_str) {
             Some("error") => Severity::Error,
             Some("info") => Severity::Info,
             _ => Severity::Warning,
         };
         out.push(DoctorFinding {
             instance: instance.to_string(),
-            check_id: obj
+            check_id: json
                 .get("checkId")
                 .and_then(Value::as_str)
                 .unwrap_or("doctor")
                 .to_string(),
             severity,
-            message: obj
+            message: json
                 .get("message")
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string(),
-            json,
+            json: {
+                json.insert("instances".into(), Value::from(vec![instance.to_string()]));
+                json.entry("source").or_insert_with(|| SOURCE.into());
+                json
+            },
         });
     }
     Ok(out)
+}
+
+/// Doctor's text with the password and secret query values of any URL in it
+/// masked: what doctor echoes from a config must not reach clawfence's output.
+fn mask_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (n, word) in text.split(' ').enumerate() {
+        if n > 0 {
+            out.push(' ');
+        }
+        let mut w = word.to_string();
+        for r in crate::secrets::url_secrets(word).into_iter().rev() {
+            w.replace_range(r, "***");
+        }
+        out.push_str(&w);
+    }
+    out
 }
 
 /// Runs doctor for every instance of the host that `openclaw` on `path` finds.
@@ -229,5 +253,13 @@ mod tests {
         assert_eq!(f[0].json["instances"], serde_json::json!(["rescue"]));
         assert_eq!(f[0].json["source"], SOURCE);
         assert!(parse("not json\n", "x").is_err());
+        let leaky = r#"{"findings":[{"checkId":"c","severity":"warning","message":"proxy http://u:hunter2@p:3128 is down"}]}"#;
+        let f = parse(leaky, "x").unwrap();
+        assert_eq!(f[0].message, "proxy http://u:***@p:3128 is down");
+        assert!(
+            !serde_json::to_string(&f[0].json)
+                .unwrap()
+                .contains("hunter2")
+        );
     }
 }
