@@ -24,6 +24,11 @@ pub fn render(page: &str, color: bool) -> String {
     for line in page.lines() {
         if line.trim_start().starts_with("```") {
             in_block = !in_block;
+            // the test's expected output is what the example prints
+            if in_block && line.trim() == "```expected" {
+                out.push_str(&inline("`clawfence check` prints:", color));
+                out.push('\n');
+            }
             continue;
         }
         if in_block {
@@ -150,7 +155,10 @@ mod tests {
         assert!(!out.contains("```"), "{out}");
         assert!(!out.contains("expect:"), "{out}");
         assert!(out.contains("    { port: 1 }\n"), "{out}");
-        assert!(out.contains("    error[x]\n"), "{out}");
+        assert!(
+            out.contains("`clawfence check` prints:\n    error[x]\n"),
+            "{out}"
+        );
         assert!(out.starts_with("X\n"), "{out}");
         let coloured = render(page, true);
         assert!(coloured.contains("\x1b[36ma\x1b[0m"), "{coloured}");
