@@ -33,27 +33,88 @@ pub enum Command {
     /// command after `--` (or, with none, only report: `--preflight-only`).
     Preflight(PreflightArgs),
     /// List the rules.
-    Rules,
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
     /// Print the documentation of a rule.
     Explain {
-        /// The rule id, e.g. `cdp-range-overlap`.
+        /// The rule id, e.g. `cdp-range-overlap` or `isolation/cdp-range-overlap`.
         id: String,
     },
+    /// Print a shell completion script, e.g. `clawfence completions bash > /etc/bash_completion.d/clawfence`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `clawfence man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+}
+
+/// Which findings make `check` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+impl FailOn {
+    pub fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub host: HostArgs,
-    /// Report findings at or above this severity; exit 1 when there are any.
+    /// Show findings at or above this severity.
     #[arg(long, value_enum, default_value_t = Severity::Warning)]
     pub severity_min: Severity,
-    /// Run only this rule (repeatable).
-    #[arg(long, value_name = "ID")]
+    /// Exit 1 when a shown finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Run only these rules (repeatable, or a comma list).
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub only: Vec<String>,
-    /// Do not run this rule (repeatable).
-    #[arg(long, value_name = "ID")]
+    /// Do not run these rules (repeatable, or a comma list).
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub skip: Vec<String>,
+    /// Settings (`rules`, `exclude`, `ignore`) [default: the manifest's, else
+    /// `$XDG_CONFIG_HOME/clawfence/clawfence.json5` or `~/.config/clawfence/clawfence.json5`].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Honour no `clawfence-ignore` comment (the settings' `ignore` still applies).
+    #[arg(long)]
+    pub no_inline_ignores: bool,
+    /// Fail only on findings not recorded in FILE (see `--write-baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in FILE, print nothing else and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+    /// Print how many findings each rule produced instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Before the findings, print every file and variable each instance was
+    /// read from, where each value came from, and what was skipped and why.
+    #[arg(long)]
+    pub show_sources: bool,
+    /// Also run `openclaw [--profile P] doctor --lint --json` for each instance
+    /// and merge its findings.
+    #[arg(long)]
+    pub with_doctor: bool,
     /// Output format (repeatable; each may be followed by its own `--output`)
     /// [default: human].
     #[arg(long, value_enum, value_name = "FORMAT")]

@@ -4,7 +4,10 @@
 //! load → model → rules → report; only `main.rs` prints.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod baseline;
+pub mod config;
 pub mod discover;
+pub mod doctor;
 pub mod finding;
 pub mod host;
 pub mod load;
@@ -18,5 +21,6 @@ pub mod resolve;
 pub mod rules;
 pub mod secrets;
 pub mod source;
+pub mod suppress;
 
 pub use host::{HostRequest, build_host};

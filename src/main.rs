@@ -7,7 +7,9 @@ use anyhow::{Context as _, Result};
 use clap::{CommandFactory, FromArgMatches};
 use clawfence::rules::{self, RULES, Selection};
 use clawfence::{HostRequest, build_host, discover, report};
-use cli::{CheckArgs, Cli, ColorChoice, Command, Format, HostArgs, PortsFormat, PreflightArgs};
+use cli::{
+    CheckArgs, Cli, ColorChoice, Command, Format, HostArgs, PortsFormat, PreflightArgs, RulesFormat,
+};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,23 +38,44 @@ fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
             let outputs = outputs(&args, check_matches.as_ref())?;
             check(&args, &outputs, color)
         }
-        Command::Rules => {
-            let mut t = comfy_table::Table::new();
-            t.load_style(comfy_table::presets::NOTHING)
-                .set_header(["rule", "default", "summary"]);
-            for r in RULES {
-                t.add_row([r.meta.id, r.meta.default_severity.as_str(), r.meta.summary]);
-            }
-            writeln!(std::io::stdout(), "{}", t.trim_fmt())?;
+        Command::Rules { format } => {
+            let text = match format {
+                RulesFormat::Json => report::explain::rules_json(),
+                RulesFormat::Table => {
+                    let mut t = comfy_table::Table::new();
+                    t.load_style(comfy_table::presets::NOTHING)
+                        .set_header(["rule", "default", "summary"]);
+                    for m in rules::all_metas() {
+                        t.add_row([m.id, m.default_severity.as_str(), m.summary]);
+                    }
+                    format!("{}\n", t.trim_fmt())
+                }
+            };
+            std::io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { id } => match rules::find(&id) {
-            Some(r) => {
-                std::io::stdout().write_all(r.meta.docs.as_bytes())?;
+        Command::Explain { id } => match rules::find_meta(&id) {
+            Some(m) => {
+                // `color` already says whether to colour; anstream would strip it off a pipe.
+                let text = report::explain::render(m.docs, color);
+                std::io::stdout().write_all(text.as_bytes())?;
                 Ok(ExitCode::SUCCESS)
             }
-            None => anyhow::bail!("no rule `{id}`; `clawfence rules` lists them"),
+            None => anyhow::bail!("{}", rules::unknown_rule(&id)),
         },
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "clawfence",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Ports(args) => {
             let req = host_request(&args.host)?;
             let host = build_host(&req)?;
@@ -192,16 +215,21 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// `--only`/`--skip` ids, as written (`isolation/` prefix and all), made bare.
 fn selection(only: &[String], skip: &[String]) -> Result<Selection> {
-    for id in only.iter().chain(skip) {
-        if rules::find(id).is_none() {
-            anyhow::bail!("no rule `{id}`; `clawfence rules` lists them");
-        }
+    let bare = |ids: &[String]| -> Result<Vec<String>> {
+        ids.iter()
+            .map(|id| match rules::find_meta(id) {
+                Some(m) => Ok(m.id.to_string()),
+                None => anyhow::bail!("{}", rules::unknown_rule(id)),
+            })
+            .collect()
+    };
+    let (only, skip) = (bare(only)?, bare(skip)?);
+    if let Some(both) = only.iter().find(|o| skip.contains(o)) {
+        anyhow::bail!("`{both}` is given to both `--only` and `--skip`");
     }
-    Ok(Selection {
-        only: only.to_vec(),
-        skip: skip.to_vec(),
-    })
+    Ok(Selection { only, skip })
 }
 
 /// Pairs every `--output` with the `--format` given just before it; formats
@@ -247,30 +275,158 @@ fn outputs(
 }
 
 fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -> Result<ExitCode> {
-    let selection = selection(&args.only, &args.skip)?;
-    let host = build_host(&host_request(&args.host)?)?;
-    let findings: Vec<_> = rules::check(&host, &selection)
-        .into_iter()
-        .filter(|f| f.severity >= args.severity_min)
-        .collect();
+    use clawfence::config::{self, Level};
+    let mut selection = selection(&args.only, &args.skip)?;
+    let req = host_request(&args.host)?;
+    let mut host = build_host(&req)?;
+    let settings = match settings_file(args, &req) {
+        Some((path, in_manifest)) => config::load(&mut host, &path, in_manifest)
+            .with_context(|| format!("cannot read settings `{}`", path.display()))?,
+        None => config::Config::default(),
+    };
+    host.issues.extend(settings.issues.iter().cloned());
+    let excluded = settings.exclude_from(&mut host);
+    for (meta, level) in &settings.rules {
+        // an explicit `--only` wins over the settings
+        if *level == Level::Off && !selection.only.iter().any(|o| o == meta.id) {
+            selection.skip.push(meta.id.to_string());
+        }
+    }
+    let mut findings = rules::check(&host, &selection);
+    let suppressed = clawfence::suppress::apply(
+        &host,
+        findings,
+        &settings.ignore,
+        !args.no_inline_ignores,
+        &|id| selection.includes(id),
+    );
+    findings = suppressed.findings;
+    for f in &mut findings {
+        if let Some(Level::Severity(s)) = settings.level(f.rule.id) {
+            f.severity = s;
+        }
+    }
+    findings.retain(|f| f.severity >= args.severity_min);
+    if let Some(path) = &args.write_baseline {
+        std::fs::write(path, clawfence::baseline::render(&host, &findings))
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        writeln!(
+            anstream::stderr(),
+            "wrote {} to baseline `{}`",
+            plural(findings.len(), "finding"),
+            path.display()
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut tail = Vec::new();
+    if suppressed.suppressed > 0 {
+        tail.push(format!(
+            "{} suppressed with a reason",
+            plural(suppressed.suppressed, "finding")
+        ));
+    }
+    if let Some(path) = &args.baseline {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read baseline `{}`", path.display()))?;
+        let baseline = clawfence::baseline::parse(&text)
+            .map_err(|e| anyhow::anyhow!("baseline `{}`: {e}", path.display()))?;
+        let outcome = clawfence::baseline::apply(&host, &baseline, findings);
+        findings = outcome.new;
+        tail.push(format!(
+            "{} in baseline `{}` not shown",
+            plural(outcome.baselined, "finding"),
+            path.display()
+        ));
+        if !outcome.gone.is_empty() {
+            tail.push(format!(
+                "{} in the baseline {} gone; shrink it with `--write-baseline {}`",
+                plural(outcome.gone.len(), "finding"),
+                if outcome.gone.len() == 1 { "is" } else { "are" },
+                path.display()
+            ));
+            for e in &outcome.gone {
+                tail.push(format!("  gone: {} [{}]", e.message, e.rule));
+            }
+        }
+    }
+    for name in &excluded {
+        tail.push(format!("instance `{name}` left out by `exclude`"));
+    }
+    let mut doctor = Vec::new();
+    if args.with_doctor {
+        let outcome = clawfence::doctor::run(&host, std::env::var_os("PATH").as_deref());
+        for note in &outcome.notes {
+            writeln!(anstream::stderr(), "note: {note}")?;
+        }
+        doctor = outcome.findings;
+        doctor.retain(|f| f.severity >= args.severity_min);
+    }
+    let failing = findings
+        .iter()
+        .map(|f| f.severity)
+        .chain(doctor.iter().map(|f| f.severity))
+        .filter(|s| *s >= args.fail_on.severity())
+        .count();
     let ran: Vec<&str> = RULES
         .iter()
         .map(|r| r.meta.id)
         .filter(|id| selection.includes(id))
         .collect();
     let run = report::json::Run {
-        ok: findings.is_empty(),
+        ok: failing == 0,
         checks_run: ran.len(),
         checks_skipped: RULES.len() - ran.len(),
     };
     for (format, path) in outputs {
         let text = match format {
-            Format::Human => report::human::render(&host, &findings, color && path.is_none()),
+            Format::Human => {
+                let color = color && path.is_none();
+                let mut text = String::new();
+                if args.show_sources {
+                    text.push_str(&report::sources::render(
+                        &host,
+                        &excluded,
+                        settings.shown.as_deref(),
+                    ));
+                }
+                if args.statistics {
+                    text.push_str(&report::explain::statistics(&findings));
+                } else {
+                    text.push_str(&report::human::render(&host, &findings, color));
+                    text.push_str(&clawfence::doctor::human(&doctor));
+                }
+                if host.instances.is_empty() && req.manifest.is_none() && args.host.home.is_none() {
+                    text.push_str(&searched_note(&req.cwd));
+                }
+                for line in &tail {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+                text.push_str(&report::explain::see_also(&findings));
+                text
+            }
+            Format::Json if args.with_doctor => clawfence::doctor::merge_json(
+                &report::json::render(&host, &findings, &run),
+                &doctor,
+                failing == 0,
+            ),
             Format::Json => report::json::render(&host, &findings, &run),
-            Format::Jsonl => report::json::render_lines(&host, &findings),
+            Format::Jsonl => {
+                report::json::render_lines(&host, &findings) + &clawfence::doctor::lines(&doctor)
+            }
             Format::Sarif => report::sarif::render(&host, &findings),
             Format::Github => report::github::render(&host, &findings),
-            Format::Junit => report::junit::render(&host, &findings, &ran),
+            Format::Junit => {
+                // clawfence's checks of its own suppressions are test cases too
+                let mut all = ran.clone();
+                all.extend(
+                    clawfence::suppress::METAS
+                        .iter()
+                        .map(|m| m.id)
+                        .filter(|id| selection.includes(id)),
+                );
+                report::junit::render(&host, &findings, &all)
+            }
         };
         match path {
             Some(p) => std::fs::write(p, text)
@@ -278,18 +434,72 @@ fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -
             None => std::io::stdout().write_all(text.as_bytes())?,
         }
     }
-    Ok(if findings.is_empty() {
+    Ok(if failing == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
 }
 
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The settings to read and whether they sit in a manifest: `--config`, else the
+/// manifest's, else (a HOME scan) the user's file when it exists.
+fn settings_file(args: &CheckArgs, req: &HostRequest) -> Option<(PathBuf, bool)> {
+    if let Some(c) = &args.config {
+        return Some((clawfence::load::resolve_lexical(&req.cwd, c), false));
+    }
+    if let Some(m) = &req.manifest {
+        return Some((clawfence::load::resolve_lexical(&req.cwd, m), true));
+    }
+    let user = clawfence::config::user_file(&req.home, args.host.home.is_none());
+    user.is_file().then_some((user, false))
+}
+
+/// The directories searched for a manifest: the cwd and its parents, up to and
+/// including the repository root (the first with a `.git`).
+fn manifest_dirs(cwd: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in cwd.ancestors() {
+        out.push(dir.to_path_buf());
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    out
+}
+
+/// What "no instances" adds: where no manifest was found either.
+fn searched_note(cwd: &std::path::Path) -> String {
+    let dirs = manifest_dirs(cwd);
+    let last = dirs
+        .last()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    let file = clawfence::manifest::FILE_NAME;
+    if dirs.len() <= 1 {
+        format!("no `{file}` in `{last}` either\n")
+    } else {
+        format!(
+            "no `{file}` in `{}` or its parents up to `{last}` either\n",
+            cwd.display()
+        )
+    }
+}
+
 fn host_request(args: &HostArgs) -> Result<HostRequest> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    // Like ruff and biome: the nearest manifest from the cwd up to the repository root.
     let manifest = args.manifest.clone().or_else(|| {
-        let found = cwd.join(clawfence::manifest::FILE_NAME);
-        (args.home.is_none() && found.is_file()).then_some(found)
+        if args.home.is_some() {
+            return None;
+        }
+        manifest_dirs(&cwd)
+            .into_iter()
+            .map(|d| d.join(clawfence::manifest::FILE_NAME))
+            .find(|f| f.is_file())
     });
     let home = match (&args.home, &manifest) {
         (Some(h), _) => clawfence::load::resolve_lexical(&cwd, h),

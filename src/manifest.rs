@@ -86,12 +86,19 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
                     .issues
                     .push(issue(e.node.span, "`home` must be a path".into(), None)),
             },
-            "instances" => {}
-            other => out.issues.push(issue(
-                e.key_span,
-                format!("unknown manifest key `{other}`"),
-                Some("a manifest has `instances` and optionally `home`".into()),
-            )),
+            "instances" | "$schema" => {}
+            // clawfence's settings sit beside `instances` (see `crate::config`).
+            k if crate::config::KEYS.contains(&k) => {}
+            other => {
+                let known: Vec<&str> = crate::config::MANIFEST_KEYS
+                    .iter()
+                    .chain(crate::config::KEYS)
+                    .copied()
+                    .collect();
+                out.issues.push(crate::config::unknown_key(
+                    e.key_span, other, &known, "manifest",
+                ));
+            }
         }
     }
     let Some(instances) = root.entry("instances") else {
@@ -118,6 +125,9 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
     }
     Ok(out)
 }
+
+/// The keys of one instance.
+pub const INSTANCE_KEYS: &[&str] = &["config", "profile", "port", "env", "envFile"];
 
 fn string<'n>(node: &'n Node, what: &str) -> Result<&'n str, DiscoveryIssue> {
     node.as_str()
@@ -214,9 +224,12 @@ fn instance(
                 }
             },
             other => {
+                let hint = crate::config::nearest(other, INSTANCE_KEYS)
+                    .map(|k| format!("; did you mean `{k}`?"))
+                    .unwrap_or_default();
                 return Err(issue(
                     f.key_span,
-                    format!("unknown key `{other}` in instance `{name}`"),
+                    format!("unknown key `{other}` in instance `{name}`{hint}"),
                     Some("an instance has `config` and optionally `profile`, `port`, `env` and `envFile`".into()),
                 ));
             }

@@ -31,7 +31,12 @@ fn rules_lists_every_rule_and_explain_prints_its_page() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/cdp-range-overlap.md"),
     )
     .unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), page);
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(shown, clawfence::report::explain::render(&page, false));
+    assert!(
+        !shown.contains("expect:") && !shown.contains("```"),
+        "{shown}"
+    );
     let out = cargo_bin_cmd!("clawfence")
         .args(["explain", "no-such-rule"])
         .output()
@@ -80,12 +85,29 @@ fn only_skip_and_the_threshold_select_findings() {
     };
     assert_eq!(
         run(&[]).status.code(),
-        Some(1),
-        "a warning fails at the default threshold"
+        Some(0),
+        "a warning is shown but does not fail at the default `--fail-on error`"
     );
-    assert_eq!(run(&["--severity-min", "error"]).status.code(), Some(0));
-    assert_eq!(run(&["--skip", "cdp-range-overlap"]).status.code(), Some(0));
-    assert_eq!(run(&["--only", "port-collision"]).status.code(), Some(0));
+    assert_eq!(run(&["--fail-on", "warning"]).status.code(), Some(1));
+    assert_eq!(
+        run(&["--fail-on", "warning", "--severity-min", "error"])
+            .status
+            .code(),
+        Some(0),
+        "only a shown finding fails"
+    );
+    assert_eq!(
+        run(&["--fail-on", "warning", "--skip", "cdp-range-overlap"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["--fail-on", "warning", "--only", "port-collision"])
+            .status
+            .code(),
+        Some(0)
+    );
 }
 
 #[test]

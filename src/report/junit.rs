@@ -4,7 +4,6 @@
 use super::one_line;
 use crate::finding::Finding;
 use crate::model::Host;
-use crate::rules::RULES;
 
 fn xml(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -29,8 +28,8 @@ pub fn render(host: &Host, findings: &[Finding], ran: &[&str]) -> String {
         "  <testsuite name=\"isolation\" tests=\"{}\" failures=\"{failures}\">\n",
         ran.len()
     ));
-    for rule in RULES.iter().filter(|r| ran.contains(&r.meta.id)) {
-        let id = rule.meta.id;
+    for meta in crate::rules::all_metas().filter(|m| ran.contains(&m.id)) {
+        let id = meta.id;
         let mine: Vec<&Finding> = findings.iter().filter(|f| f.rule.id == id).collect();
         out.push_str(&format!(
             "    <testcase classname=\"clawfence\" name=\"{id}\""

@@ -1,11 +1,13 @@
 //! Renderers. Each takes data and returns text; `main.rs` writes it.
 
+pub mod explain;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod ports;
 pub mod sarif;
+pub mod sources;
 
 use crate::finding::Finding;
 use crate::load::Location;

@@ -5,7 +5,7 @@ use super::{fingerprint, place};
 use crate::finding::{Finding, Severity};
 use crate::load::Location;
 use crate::model::Host;
-use crate::rules::{RULES, RuleMeta};
+use crate::rules::RuleMeta;
 use serde_json::{Value, json};
 
 /// Where the rule pages live: `helpUri` is `<this>/rules/<id>.md`.
@@ -71,9 +71,8 @@ fn result(host: &Host, f: &Finding) -> Value {
         text.push_str("\nhelp: ");
         text.push_str(h);
     }
-    let index = RULES
-        .iter()
-        .position(|r| r.meta.id == f.rule.id)
+    let index = crate::rules::all_metas()
+        .position(|m| m.id == f.rule.id)
         .unwrap_or(0);
     let mut r = json!({
         "ruleId": f.rule.id,
@@ -113,7 +112,7 @@ pub fn render(host: &Host, findings: &[Finding]) -> String {
             "name": "clawfence",
             "version": env!("CARGO_PKG_VERSION"),
             "informationUri": env!("CARGO_PKG_REPOSITORY"),
-            "rules": RULES.iter().map(|r| rule(r.meta)).collect::<Vec<_>>(),
+            "rules": crate::rules::all_metas().map(rule).collect::<Vec<_>>(),
         }},
         "columnKind": "unicodeCodePoints",
         "results": findings.iter().map(|f| result(host, f)).collect::<Vec<_>>(),

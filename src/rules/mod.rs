@@ -63,8 +63,59 @@ pub static RULES: &[Rule] = &[
     shared_workspace::RULE,
 ];
 
+/// A rule by id as users write it: `port-collision` or, as doctor's JSON names
+/// it, `isolation/port-collision`.
 pub fn find(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.meta.id == id)
+    let id = id.trim();
+    RULES.iter().find(|r| is_id(r.meta, id))
+}
+
+/// Whether `id` names `meta`, bare or with its group.
+fn is_id(meta: &RuleMeta, id: &str) -> bool {
+    meta.id == id
+        || id
+            .strip_prefix(meta.group)
+            .and_then(|s| s.strip_prefix('/'))
+            .is_some_and(|s| s == meta.id)
+}
+
+/// Every id `clawfence` can report: the rules, then the checks of its own
+/// suppressions (which run after the rules, see [`crate::suppress`]).
+pub fn all_metas() -> impl Iterator<Item = &'static RuleMeta> {
+    RULES
+        .iter()
+        .map(|r| r.meta)
+        .chain(crate::suppress::METAS.iter().copied())
+}
+
+/// Any reportable id, bare or with its group.
+pub fn find_meta(id: &str) -> Option<&'static RuleMeta> {
+    let id = id.trim();
+    all_metas().find(|m| is_id(m, id))
+}
+
+/// The known id nearest to a misspelt one, when it is near enough to be meant.
+pub fn suggest(id: &str) -> Option<&'static str> {
+    let bare = id
+        .trim()
+        .rsplit('/')
+        .next()
+        .unwrap_or(id)
+        .to_ascii_lowercase();
+    all_metas()
+        .map(|m| (strsim::damerau_levenshtein(&bare, m.id), m.id))
+        .filter(|(d, m)| *d <= (m.len() / 3).max(2))
+        .min()
+        .map(|(_, m)| m)
+}
+
+/// "no rule `port-colision`; did you mean `port-collision`?": the message for
+/// an unknown id, wherever it was written.
+pub fn unknown_rule(id: &str) -> String {
+    match suggest(id) {
+        Some(s) => format!("no rule `{id}`; did you mean `{s}`?"),
+        None => format!("no rule `{id}`; `clawfence rules` lists them"),
+    }
 }
 
 /// Which rules run.
