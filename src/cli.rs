@@ -137,6 +137,13 @@ pub struct PortsArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PortsFormat {
+    /// One row per instance, sized to the terminal, shared ports marked `!`.
     Table,
     Json,
+    /// The port line in text: one line per instance on a shared axis.
+    Map,
+    /// The port line as an SVG picture.
+    Svg,
+    /// The SVG in an HTML page, with details on hover.
+    Html,
 }

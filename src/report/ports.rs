@@ -117,37 +117,3 @@ pub fn to_live_table(host: &Host, state: &dyn Fn(i64) -> String) -> String {
     }
     format!("{t}\n")
 }
-
-/// The `--format table` text.
-pub fn to_table(host: &Host) -> String {
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header([
-            "instance",
-            "gateway",
-            "control",
-            "relay",
-            "cdp range",
-            "cdp ports",
-            "gateway port from",
-        ]);
-    for i in &host.instances {
-        let (start, end) = i.ports.cdp_range.value;
-        let cdp = cdp_ports(i)
-            .iter()
-            .map(|(n, p)| format!("{n} {p}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        t.add_row([
-            i.name.clone(),
-            i.ports.gateway.value.to_string(),
-            i.ports.browser_control.value.to_string(),
-            i.ports.extension_relay.value.to_string(),
-            format!("{start}-{end}"),
-            cdp,
-            gateway_source(host, i),
-        ]);
-    }
-    format!("{t}\n")
-}

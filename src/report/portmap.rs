@@ -1,0 +1,370 @@
+//! The port line of a host, as the `ports` renderers (table, map, SVG) draw it:
+//! one lane per instance with every port it uses, the CDP range, and the ports
+//! two instances meet on. The one place the renderers learn what conflicts.
+//!
+//! Findings say *that* instances collide, in words; they do not carry the ports
+//! as data, so the shared ports are computed here from [`rules::port_uses`]
+//! (the same inventory the port rules read) and the summary counts the port
+//! rules' findings.
+
+use crate::finding::Finding;
+use crate::model::{Host, Instance};
+use crate::rules::{self, PortUse};
+
+/// The rules whose findings are port conflicts (the `ports` summary counts them).
+pub const PORT_RULES: &[&str] = &[
+    "base-ports-too-close",
+    "cdp-range-fallback",
+    "cdp-range-overlap",
+    "port-collision",
+    "shared-cdp-url",
+];
+
+/// What a mark on the port line is; every renderer gives each kind one colour
+/// and one letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Gateway,
+    Control,
+    Relay,
+    /// A CDP port of a managed browser profile (pinned `cdpPort` or the range start).
+    Cdp,
+    /// The port of a configured loopback CDP URL (attached to, not launched).
+    CdpUrl,
+    /// Any other port the instance binds (MCP sandbox, webhooks, …).
+    Fixed,
+    /// The 100-port range OpenClaw launches managed Chrome profiles in.
+    CdpRange,
+}
+
+impl Kind {
+    /// Every kind, in legend order.
+    pub const ALL: [Kind; 7] = [
+        Kind::Gateway,
+        Kind::Control,
+        Kind::Relay,
+        Kind::Cdp,
+        Kind::CdpUrl,
+        Kind::Fixed,
+        Kind::CdpRange,
+    ];
+
+    /// A port use's kind, from what it is; kinds added to `port_uses` later land
+    /// in [`Kind::Fixed`].
+    pub(crate) fn of(u: &PortUse) -> Kind {
+        match u.what.as_str() {
+            "gateway port" => Kind::Gateway,
+            "browser control port" => Kind::Control,
+            "extension relay" => Kind::Relay,
+            "CDP port" if u.from_url => Kind::CdpUrl,
+            "CDP port" => Kind::Cdp,
+            _ => Kind::Fixed,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Gateway => "gateway",
+            Kind::Control => "browser control",
+            Kind::Relay => "extension relay",
+            Kind::Cdp => "CDP port",
+            Kind::CdpUrl => "CDP URL port",
+            Kind::Fixed => "other port",
+            Kind::CdpRange => "CDP range",
+        }
+    }
+
+    /// The letter of the text map.
+    pub fn letter(self) -> char {
+        match self {
+            Kind::Gateway => 'G',
+            Kind::Control => 'c',
+            Kind::Relay => 'r',
+            Kind::Cdp => 'p',
+            Kind::CdpUrl => 'u',
+            Kind::Fixed => 'f',
+            Kind::CdpRange => '-',
+        }
+    }
+
+    /// The SVG colour (Okabe–Ito, distinguishable with colour blindness).
+    pub fn colour(self) -> &'static str {
+        match self {
+            Kind::Gateway => "#0072b2",
+            Kind::Control => "#56b4e9",
+            Kind::Relay => "#cc79a7",
+            Kind::Cdp => "#009e73",
+            Kind::CdpUrl => "#009e73",
+            Kind::Fixed => "#e69f00",
+            Kind::CdpRange => "#009e73",
+        }
+    }
+}
+
+/// One mark in a lane: a port, or the CDP range.
+#[derive(Debug, Clone)]
+pub struct Mark {
+    pub start: i64,
+    pub end: i64,
+    pub kind: Kind,
+    /// "CDP port of `research`", "gateway": what it is, without the port.
+    pub what: String,
+    /// Where the value came from ([`crate::model::Origin::describe`]).
+    pub from: String,
+    /// Follows from the gateway port (the legend names only the others).
+    pub from_gateway: bool,
+    /// The browser profile it belongs to.
+    pub profile: Option<String>,
+}
+
+impl Mark {
+    pub fn ports(&self) -> String {
+        span_text(self.start, self.end)
+    }
+}
+
+/// `18800` or `18800-18899`.
+pub fn span_text(start: i64, end: i64) -> String {
+    if start == end {
+        start.to_string()
+    } else {
+        format!("{start}-{end}")
+    }
+}
+
+/// One instance.
+#[derive(Debug, Clone)]
+pub struct Lane {
+    pub name: String,
+    pub base: i64,
+    /// Where the gateway port came from.
+    pub base_from: String,
+    /// Whether the gateway starts and binds these ports (see
+    /// [`Instance::binds_ports`]); a lane that does not has no marks.
+    pub binds: bool,
+    /// Ports in port order, the CDP range first among equals.
+    pub marks: Vec<Mark>,
+}
+
+/// A stretch of ports that two or more instances both use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub start: i64,
+    pub end: i64,
+    /// `(instance, what)`, sorted, every user of the stretch.
+    pub users: Vec<(String, String)>,
+}
+
+impl Conflict {
+    pub fn ports(&self) -> String {
+        span_text(self.start, self.end)
+    }
+
+    pub fn involves(&self, instance: &str) -> bool {
+        self.users.iter().any(|(i, _)| i == instance)
+    }
+
+    /// "gateway of `default`, gateway of `rescue`".
+    pub fn who(&self) -> String {
+        self.users
+            .iter()
+            .map(|(i, w)| format!("{w} of `{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A host's port line.
+#[derive(Debug, Clone)]
+pub struct PortLine {
+    pub lanes: Vec<Lane>,
+    /// Sorted by start, then end; ranges and single ports both.
+    pub conflicts: Vec<Conflict>,
+    /// How many findings of [`PORT_RULES`] `check` reports.
+    pub problems: usize,
+    /// Said instead of a picture when the host has no instances.
+    pub empty: Option<String>,
+}
+
+impl PortLine {
+    /// Whether another instance also uses a port of `mark` of `instance`.
+    pub fn conflicted(&self, instance: &str, mark: &Mark) -> bool {
+        self.conflicts.iter().any(|c| {
+            c.start <= mark.end
+                && mark.start <= c.end
+                && c.users
+                    .iter()
+                    .any(|(i, w)| i == instance && *w == mark.what)
+        })
+    }
+
+    /// The stretches of the port line that hold a mark, gaps of at most
+    /// `join` ports folded in; what lies between them is elided.
+    pub fn segments(&self, join: i64) -> Vec<(i64, i64)> {
+        let mut spans: Vec<(i64, i64)> = self
+            .lanes
+            .iter()
+            .flat_map(|l| l.marks.iter().map(|m| (m.start, m.end)))
+            .collect();
+        spans.sort();
+        let mut out: Vec<(i64, i64)> = Vec::new();
+        for (s, e) in spans {
+            match out.last_mut() {
+                Some(last) if s <= last.1 + join + 1 => last.1 = last.1.max(e),
+                _ => out.push((s, e)),
+            }
+        }
+        out
+    }
+
+    /// `2 conflicts: run `clawfence check``, or that there are none.
+    pub fn summary(&self) -> String {
+        if let Some(empty) = &self.empty {
+            return empty.trim_end().to_string();
+        }
+        let n = if self.problems > 0 {
+            self.problems
+        } else {
+            // Shared ports no port rule reports (should not happen): still say so.
+            self.conflicts.len()
+        };
+        match n {
+            0 => format!(
+                "no port conflicts in {} instance{}",
+                self.lanes.len(),
+                if self.lanes.len() == 1 { "" } else { "s" }
+            ),
+            1 => "1 conflict: run `clawfence check`".into(),
+            n => format!("{n} conflicts: run `clawfence check`"),
+        }
+    }
+}
+
+/// What `u` is, without its port: "gateway", "CDP port of `research`".
+fn what(u: &PortUse) -> String {
+    u.short()
+}
+
+/// `text` in lines of at most `width` characters where spaces allow, every
+/// line after the first indented by `indent` spaces.
+pub fn wrap(text: &str, width: usize, indent: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > indent && len + 1 + word.chars().count() > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = " ".repeat(indent);
+        } else if !line.trim().is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+    out
+}
+
+fn lane(host: &Host, i: &Instance) -> Lane {
+    let binds = i.binds_ports();
+    let mut marks = Vec::new();
+    if binds {
+        let (s, e) = i.ports.cdp_range.value;
+        marks.push(Mark {
+            start: s,
+            end: e,
+            kind: Kind::CdpRange,
+            what: "CDP range".into(),
+            from: i.ports.cdp_range.origin.describe(&host.sources),
+            from_gateway: true,
+            profile: None,
+        });
+        for u in rules::port_uses(i) {
+            marks.push(Mark {
+                start: u.port,
+                end: u.port,
+                kind: Kind::of(&u),
+                what: what(&u),
+                from: u.origin.describe(&host.sources),
+                from_gateway: u.from_gateway,
+                profile: u.profile.clone(),
+            });
+        }
+        marks.sort_by(|a, b| (a.start, a.kind, &a.what).cmp(&(b.start, b.kind, &b.what)));
+        marks.dedup_by(|a, b| {
+            (a.start, a.end, a.kind, &a.what) == (b.start, b.end, b.kind, &b.what)
+        });
+    }
+    Lane {
+        name: i.name.clone(),
+        base: i.ports.gateway.value,
+        base_from: crate::report::ports::gateway_source(host, i),
+        binds,
+        marks,
+    }
+}
+
+/// Every stretch two instances share: equal ports, a port inside another
+/// instance's CDP range, and overlapping CDP ranges. Quadratic in the marks of
+/// the host, which are a handful per instance.
+fn conflicts(lanes: &[Lane]) -> Vec<Conflict> {
+    let mut marks: Vec<(&str, &Mark)> = lanes
+        .iter()
+        .flat_map(|l| l.marks.iter().map(move |m| (l.name.as_str(), m)))
+        .collect();
+    marks.sort_by_key(|(_, m)| (m.start, m.end));
+    let mut found: Vec<Conflict> = Vec::new();
+    for (n, (a, ma)) in marks.iter().enumerate() {
+        for (b, mb) in marks[n + 1..]
+            .iter()
+            .take_while(|(_, mb)| mb.start <= ma.end)
+        {
+            if a == b {
+                continue;
+            }
+            let (start, end) = (ma.start.max(mb.start), ma.end.min(mb.end));
+            if start > end {
+                continue;
+            }
+            let users = [
+                (a.to_string(), ma.what.clone()),
+                (b.to_string(), mb.what.clone()),
+            ];
+            match found.iter_mut().find(|c| c.start == start && c.end == end) {
+                Some(c) => c.users.extend(users),
+                None => found.push(Conflict {
+                    start,
+                    end,
+                    users: users.to_vec(),
+                }),
+            }
+        }
+    }
+    for c in &mut found {
+        c.users.sort();
+        c.users.dedup();
+    }
+    found.sort_by_key(|c| (c.start, c.end));
+    found
+}
+
+/// The port line of `host`; `findings` are what `rules::check` reports for it.
+pub fn build(host: &Host, findings: &[Finding]) -> PortLine {
+    let lanes: Vec<Lane> = host.instances.iter().map(|i| lane(host, i)).collect();
+    let conflicts = conflicts(&lanes);
+    let problems = findings
+        .iter()
+        .filter(|f| PORT_RULES.contains(&f.rule.id))
+        .count();
+    let empty = host
+        .instances
+        .is_empty()
+        .then(|| crate::report::human::summary(host, &[]));
+    PortLine {
+        lanes,
+        conflicts,
+        problems,
+        empty,
+    }
+}
