@@ -75,7 +75,8 @@ fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
                 (PortsFormat::Svg, _) => report::svg::render(&line()),
                 (PortsFormat::Html, _) => report::svg::render_html(&line()),
             };
-            anstream::stdout().write_all(text.as_bytes())?;
+            // Colour is already decided (`--color`, `NO_COLOR`, a terminal).
+            std::io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -146,7 +146,21 @@ pub fn render(line: &PortLine, width: usize, color: bool) -> String {
         "one column = {per} port{}",
         if per == 1 { "" } else { "s" }
     ));
-    out.push_str(&wrap(&legend.join(" · "), width, 0));
+    // The legend wraps between its items only.
+    let mut row = String::new();
+    for item in legend {
+        if !row.is_empty() && row.chars().count() + 3 + item.chars().count() > width {
+            out.push_str(&row);
+            out.push('\n');
+            row.clear();
+        }
+        if !row.is_empty() {
+            row.push_str(" · ");
+        }
+        row.push_str(&item);
+    }
+    out.push_str(&row);
+    out.push('\n');
     for c in &line.conflicts {
         out.push_str(&wrap(
             &format!("{SHARED} {}: {}", c.ports(), c.who()),
