@@ -20,6 +20,9 @@ pub const PORT_RULES: &[&str] = &[
     "shared-cdp-url",
 ];
 
+/// What a CDP range is called in the users of a conflict.
+const RANGE: &str = "CDP range";
+
 /// What a mark on the port line is; every renderer gives each kind one colour
 /// and one letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -111,7 +114,8 @@ pub struct Mark {
     pub what: String,
     /// Where the value came from ([`crate::model::Origin::describe`]).
     pub from: String,
-    /// Follows from the gateway port (the legend names only the others).
+    /// Follows from the gateway port as usual (the legend names only the others:
+    /// pinned ports, fixed ports, ports that fell back to the defaults).
     pub from_gateway: bool,
     /// The browser profile it belongs to.
     pub profile: Option<String>,
@@ -275,9 +279,9 @@ fn lane(host: &Host, i: &Instance) -> Lane {
             start: s,
             end: e,
             kind: Kind::CdpRange,
-            what: "CDP range".into(),
+            what: RANGE.into(),
             from: i.ports.cdp_range.origin.describe(&host.sources),
-            from_gateway: true,
+            from_gateway: !i.range_fell_back(),
             profile: None,
         });
         for u in rules::port_uses(i) {
@@ -287,7 +291,7 @@ fn lane(host: &Host, i: &Instance) -> Lane {
                 kind: Kind::of(&u),
                 what: what(&u),
                 from: u.origin.describe(&host.sources),
-                from_gateway: u.from_gateway,
+                from_gateway: u.from_gateway && !u.fallback,
                 profile: u.profile.clone(),
             });
         }
@@ -344,6 +348,17 @@ fn conflicts(lanes: &[Lane]) -> Vec<Conflict> {
     for c in &mut found {
         c.users.sort();
         c.users.dedup();
+        // On a single port, an instance's own port there says more than its
+        // range (the overlap of the ranges is a conflict of its own).
+        let pointed: Vec<String> = c
+            .users
+            .iter()
+            .filter(|(_, w)| w != RANGE)
+            .map(|(i, _)| i.clone())
+            .collect();
+        if c.start == c.end {
+            c.users.retain(|(i, w)| w != RANGE || !pointed.contains(i));
+        }
     }
     found.sort_by_key(|c| (c.start, c.end));
     found

@@ -292,10 +292,12 @@ fn draw(line: &PortLine, out: &mut String) -> (f64, f64) {
                 let (ms, me) = (m.start.max(c.start), m.end.min(c.end));
                 let (mx, mw) = axis.span(ms, me);
                 let rect = if m.kind == Kind::CdpRange {
+                    // One port of a range is drawn taller so it can be seen.
+                    let hh = if ms == me { 16.0 } else { 10.0 };
                     format!(
-                        r#"x="{}" y="{}" width="{}" height="10" fill="{RED}" fill-opacity="0.6""#,
+                        r#"x="{}" y="{}" width="{}" height="{hh}" fill="{RED}" fill-opacity="0.6""#,
                         n(mx),
-                        n(ly + LANE_H / 2.0 - 5.0),
+                        n(ly + (LANE_H - hh) / 2.0),
                         n(mw)
                     )
                 } else {
@@ -328,6 +330,7 @@ fn draw(line: &PortLine, out: &mut String) -> (f64, f64) {
     pic.push_str(&tags);
     // The axis: each stretch's first and last port, elided gaps as a break.
     let ay = lanes_bottom + 6.0;
+    let mut axis_right = axis.end;
     for (k, &(s, e, sx)) in axis.segments.iter().enumerate() {
         let ex = axis.x(e) + axis.scale;
         let _ = writeln!(
@@ -346,6 +349,7 @@ fn draw(line: &PortLine, out: &mut String) -> (f64, f64) {
             r##" font-size="11" fill="#57606a""##,
             &s.to_string(),
         );
+        axis_right = axis_right.max(sx + s.to_string().len() as f64 * CH11);
         let et = e.to_string();
         if e != s && ex - sx > (et.len() + s.to_string().len()) as f64 * CH11 + 8.0 {
             text(
@@ -369,7 +373,7 @@ fn draw(line: &PortLine, out: &mut String) -> (f64, f64) {
         }
     }
     let mut y = ay + 40.0;
-    let mut right = axis.end + PAD;
+    let mut right = axis_right + PAD;
 
     // Legend: the kinds present, then each instance and where its values came from.
     let present: Vec<Kind> = Kind::ALL
