@@ -254,13 +254,16 @@ fn what(u: &PortUse) -> String {
 pub fn wrap(text: &str, width: usize, indent: usize) -> String {
     let mut out = String::new();
     let mut line = String::new();
+    // Characters of `line` before its first word.
+    let mut lead = 0;
     for word in text.split(' ') {
         let len = line.chars().count();
-        if len > indent && len + 1 + word.chars().count() > width {
+        if len > lead && len + 1 + word.chars().count() > width {
             out.push_str(line.trim_end());
             out.push('\n');
             line = " ".repeat(indent);
-        } else if !line.trim().is_empty() {
+            lead = indent;
+        } else if len > lead {
             line.push(' ');
         }
         line.push_str(word);
@@ -381,5 +384,109 @@ pub fn build(host: &Host, findings: &[Finding]) -> PortLine {
         conflicts,
         problems,
         empty,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(start: i64, end: i64, kind: Kind, what: &str) -> Mark {
+        Mark {
+            start,
+            end,
+            kind,
+            what: what.into(),
+            from: String::new(),
+            from_gateway: true,
+            profile: None,
+        }
+    }
+
+    /// A lane as OpenClaw derives it from `base` (gateway, control, one relay,
+    /// the range and its first CDP port).
+    fn lane(name: &str, base: i64) -> Lane {
+        Lane {
+            name: name.into(),
+            base,
+            base_from: String::new(),
+            binds: true,
+            marks: vec![
+                mark(base, base, Kind::Gateway, "gateway"),
+                mark(base + 2, base + 2, Kind::Control, "browser control"),
+                mark(base + 10, base + 10, Kind::Relay, "extension relay"),
+                mark(base + 11, base + 110, Kind::CdpRange, RANGE),
+                mark(base + 11, base + 11, Kind::Cdp, "CDP port"),
+            ],
+        }
+    }
+
+    fn spans(lanes: &[Lane]) -> Vec<String> {
+        conflicts(lanes).iter().map(Conflict::ports).collect()
+    }
+
+    #[test]
+    fn shared_stretches_by_distance_of_the_bases() {
+        // (second base, shared stretches) with the first base at 1000.
+        let cases: &[(i64, &[&str])] = &[
+            (1000, &["1000", "1002", "1010", "1011", "1011-1110"]),
+            (1060, &["1060", "1062", "1070", "1071", "1071-1110"]),
+            (1110, &["1110"]),
+            (1111, &[]),
+            (5000, &[]),
+        ];
+        for (second, want) in cases {
+            let got = spans(&[lane("a", 1000), lane("b", *second)]);
+            assert_eq!(&got, want, "bases 1000 and {second}");
+        }
+    }
+
+    #[test]
+    fn a_port_on_a_range_names_the_port_not_its_own_range() {
+        let c = conflicts(&[lane("a", 1000), lane("b", 1000)]);
+        let at = c.iter().find(|c| c.ports() == "1011").unwrap();
+        assert_eq!(
+            at.who(),
+            "CDP port of `a`, CDP port of `b`",
+            "the ranges' overlap is its own stretch"
+        );
+        let pinned = Lane {
+            marks: vec![mark(1050, 1050, Kind::Cdp, "CDP port of `x`")],
+            ..lane("p", 9000)
+        };
+        let c = conflicts(&[lane("a", 1000), pinned]);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].who(), "CDP range of `a`, CDP port of `x` of `p`");
+    }
+
+    #[test]
+    fn one_instance_never_conflicts_with_itself() {
+        assert!(conflicts(&[lane("a", 1000)]).is_empty());
+    }
+
+    #[test]
+    fn segments_fold_short_gaps_and_elide_long_ones() {
+        let line = PortLine {
+            lanes: vec![lane("a", 1000), lane("b", 1125), lane("c", 5000)],
+            conflicts: vec![],
+            problems: 0,
+            empty: None,
+        };
+        assert_eq!(line.segments(20), vec![(1000, 1235), (5000, 5110)]);
+        assert_eq!(
+            line.segments(10),
+            vec![(1000, 1110), (1125, 1235), (5000, 5110)]
+        );
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_indents_what_follows() {
+        assert_eq!(wrap("aaa bbb ccc", 7, 2), "aaa bbb\n  ccc\n");
+        assert_eq!(wrap("short", 80, 2), "short\n");
+        // A word longer than the width stays whole.
+        assert_eq!(
+            wrap("x ~/.openclaw/openclaw.json", 10, 2),
+            "x\n  ~/.openclaw/openclaw.json\n"
+        );
     }
 }
