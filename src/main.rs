@@ -68,9 +68,11 @@ fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
                 (PortsFormat::Table, false) => {
                     report::table::render(&line(), terminal_width(), color)
                 }
-                (PortsFormat::Table, true) => report::ports::to_live_table(&host, &|p| {
-                    clawfence::preflight::live_state(&host, p)
-                }),
+                (PortsFormat::Table, true) => report::ports::to_live_table(
+                    &host,
+                    &|p| clawfence::preflight::live_state(&host, p),
+                    terminal_width(),
+                ),
                 (PortsFormat::Map, _) => report::map::render(&line(), terminal_width(), color),
                 (PortsFormat::Svg, _) => report::svg::render(&line()),
                 (PortsFormat::Html, _) => report::svg::render_html(&line()),

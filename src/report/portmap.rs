@@ -10,6 +10,7 @@
 use crate::finding::Finding;
 use crate::model::{Host, Instance};
 use crate::rules::{self, PortUse};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The rules whose findings are port conflicts (the `ports` summary counts them).
 pub const PORT_RULES: &[&str] = &[
@@ -168,11 +169,19 @@ impl Conflict {
         self.users.iter().any(|(i, _)| i == instance)
     }
 
-    /// "gateway of `default`, gateway of `rescue`".
+    /// "gateway of `default` and `rescue`", "CDP range of `a`, CDP port of `x` of `p`":
+    /// the users, those with the same role together.
     pub fn who(&self) -> String {
-        self.users
+        let mut roles: Vec<(&str, Vec<String>)> = Vec::new();
+        for (i, w) in &self.users {
+            match roles.iter_mut().find(|(r, _)| r == w) {
+                Some((_, names)) => names.push(i.clone()),
+                None => roles.push((w, vec![i.clone()])),
+            }
+        }
+        roles
             .iter()
-            .map(|(i, w)| format!("{w} of `{i}`"))
+            .map(|(w, names)| format!("{w} of {}", rules::names(names)))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -321,36 +330,30 @@ fn conflicts(lanes: &[Lane]) -> Vec<Conflict> {
         .flat_map(|l| l.marks.iter().map(move |m| (l.name.as_str(), m)))
         .collect();
     marks.sort_by_key(|(_, m)| (m.start, m.end));
-    let mut found: Vec<Conflict> = Vec::new();
+    let mut found: BTreeMap<(i64, i64), BTreeSet<(String, String)>> = BTreeMap::new();
     for (n, (a, ma)) in marks.iter().enumerate() {
         for (b, mb) in marks[n + 1..]
             .iter()
             .take_while(|(_, mb)| mb.start <= ma.end)
         {
-            if a == b {
-                continue;
-            }
             let (start, end) = (ma.start.max(mb.start), ma.end.min(mb.end));
-            if start > end {
+            if a == b || start > end {
                 continue;
             }
-            let users = [
-                (a.to_string(), ma.what.clone()),
-                (b.to_string(), mb.what.clone()),
-            ];
-            match found.iter_mut().find(|c| c.start == start && c.end == end) {
-                Some(c) => c.users.extend(users),
-                None => found.push(Conflict {
-                    start,
-                    end,
-                    users: users.to_vec(),
-                }),
-            }
+            let users = found.entry((start, end)).or_default();
+            users.insert((a.to_string(), ma.what.clone()));
+            users.insert((b.to_string(), mb.what.clone()));
         }
     }
+    let mut found: Vec<Conflict> = found
+        .into_iter()
+        .map(|((start, end), users)| Conflict {
+            start,
+            end,
+            users: users.into_iter().collect(),
+        })
+        .collect();
     for c in &mut found {
-        c.users.sort();
-        c.users.dedup();
         // On a single port, an instance's own port there says more than its
         // range (the overlap of the ranges is a conflict of its own).
         let pointed: Vec<String> = c
@@ -363,7 +366,6 @@ fn conflicts(lanes: &[Lane]) -> Vec<Conflict> {
             c.users.retain(|(i, w)| w != RANGE || !pointed.contains(i));
         }
     }
-    found.sort_by_key(|c| (c.start, c.end));
     found
 }
 
@@ -447,7 +449,7 @@ mod tests {
         let at = c.iter().find(|c| c.ports() == "1011").unwrap();
         assert_eq!(
             at.who(),
-            "CDP port of `a`, CDP port of `b`",
+            "CDP port of `a` and `b`",
             "the ranges' overlap is its own stretch"
         );
         let pinned = Lane {

@@ -94,11 +94,12 @@ pub fn to_json(host: &Host) -> String {
 }
 
 /// `ports --live`: one row per port with what holds it now; `state` does the
-/// probing (I/O stays with the caller).
-pub fn to_live_table(host: &Host, state: &dyn Fn(i64) -> String) -> String {
+/// probing (I/O stays with the caller). Cells wrap to keep it within `width`.
+pub fn to_live_table(host: &Host, state: &dyn Fn(i64) -> String, width: usize) -> String {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width.min(u16::MAX as usize) as u16)
         .set_header(["instance", "port", "what", "now"]);
     for i in &host.instances {
         let mut rows: Vec<(i64, String)> = vec![
