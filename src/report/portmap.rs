@@ -322,27 +322,48 @@ fn lane(host: &Host, i: &Instance) -> Lane {
 }
 
 /// Every stretch two instances share: equal ports, a port inside another
-/// instance's CDP range, and overlapping CDP ranges. Quadratic in the marks of
-/// the host, which are a handful per instance.
+/// instance's CDP range, and overlapping CDP ranges. Marks on the same stretch
+/// are grouped first and the groups swept in order, so a host of many
+/// instances costs the distinct stretches that meet, not all pairs of marks.
 fn conflicts(lanes: &[Lane]) -> Vec<Conflict> {
-    let mut marks: Vec<(&str, &Mark)> = lanes
-        .iter()
-        .flat_map(|l| l.marks.iter().map(move |m| (l.name.as_str(), m)))
+    // (start, end) -> every (instance, what) on exactly that stretch.
+    let mut groups: BTreeMap<(i64, i64), BTreeSet<(&str, &str)>> = BTreeMap::new();
+    for l in lanes {
+        for m in &l.marks {
+            groups
+                .entry((m.start, m.end))
+                .or_default()
+                .insert((l.name.as_str(), m.what.as_str()));
+        }
+    }
+    let groups: Vec<((i64, i64), Vec<(&str, &str)>, BTreeSet<&str>)> = groups
+        .into_iter()
+        .map(|(span, users)| {
+            let owners = users.iter().map(|(i, _)| *i).collect();
+            (span, users.into_iter().collect(), owners)
+        })
         .collect();
-    marks.sort_by_key(|(_, m)| (m.start, m.end));
-    let mut found: BTreeMap<(i64, i64), BTreeSet<(String, String)>> = BTreeMap::new();
-    for (n, (a, ma)) in marks.iter().enumerate() {
-        for (b, mb) in marks[n + 1..]
-            .iter()
-            .take_while(|(_, mb)| mb.start <= ma.end)
-        {
-            let (start, end) = (ma.start.max(mb.start), ma.end.min(mb.end));
-            if a == b || start > end {
+    // Whether a group holds an instance other than `i`.
+    let other = |owners: &BTreeSet<&str>, i: &str| owners.len() > 1 || !owners.contains(i);
+    let mut found: BTreeMap<(i64, i64), BTreeSet<(&str, &str)>> = BTreeMap::new();
+    for (n, ((s, e), users, owners)) in groups.iter().enumerate() {
+        if owners.len() > 1 {
+            found
+                .entry((*s, *e))
+                .or_default()
+                .extend(users.iter().copied());
+        }
+        for ((s2, e2), users2, owners2) in groups[n + 1..].iter().take_while(|g| g.0.0 <= *e) {
+            let span = (*s.max(s2), *e.min(e2));
+            if span.0 > span.1 {
                 continue;
             }
-            let users = found.entry((start, end)).or_default();
-            users.insert((a.to_string(), ma.what.clone()));
-            users.insert((b.to_string(), mb.what.clone()));
+            let mut met: Vec<(&str, &str)> = Vec::new();
+            met.extend(users.iter().filter(|(i, _)| other(owners2, i)));
+            met.extend(users2.iter().filter(|(i, _)| other(owners, i)));
+            if !met.is_empty() {
+                found.entry(span).or_default().extend(met);
+            }
         }
     }
     let mut found: Vec<Conflict> = found
@@ -350,7 +371,10 @@ fn conflicts(lanes: &[Lane]) -> Vec<Conflict> {
         .map(|((start, end), users)| Conflict {
             start,
             end,
-            users: users.into_iter().collect(),
+            users: users
+                .into_iter()
+                .map(|(i, w)| (i.to_string(), w.to_string()))
+                .collect(),
         })
         .collect();
     for c in &mut found {
