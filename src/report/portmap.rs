@@ -321,6 +321,9 @@ fn lane(host: &Host, i: &Instance) -> Lane {
     }
 }
 
+/// A stretch, its users `(instance, what)` and the instances among them.
+type Group<'a> = ((i64, i64), Vec<(&'a str, &'a str)>, BTreeSet<&'a str>);
+
 /// Every stretch two instances share: equal ports, a port inside another
 /// instance's CDP range, and overlapping CDP ranges. Marks on the same stretch
 /// are grouped first and the groups swept in order, so a host of many
@@ -336,7 +339,7 @@ fn conflicts(lanes: &[Lane]) -> Vec<Conflict> {
                 .insert((l.name.as_str(), m.what.as_str()));
         }
     }
-    let groups: Vec<((i64, i64), Vec<(&str, &str)>, BTreeSet<&str>)> = groups
+    let groups: Vec<Group> = groups
         .into_iter()
         .map(|(span, users)| {
             let owners = users.iter().map(|(i, _)| *i).collect();
