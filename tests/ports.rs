@@ -263,7 +263,7 @@ fn the_table_and_map_fit_the_terminal_and_mark_what_check_reports() {
     for host in HOSTS {
         let home = fixture(host);
         let (shared, count) = ports_check_reports(&home);
-        for width in [80, 100, 120] {
+        for width in [40, 60, 80, 100, 120] {
             for args in [&[][..], &["--format", "map"][..]] {
                 let text = ports(&home, args, width);
                 for line in text.lines() {

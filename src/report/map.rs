@@ -1,7 +1,7 @@
 //! `clawfence ports --format map`: the port line in text, one line per instance
 //! on a shared axis, empty stretches elided (`┆`), shared ports `!`.
 
-use crate::report::portmap::{Kind, Lane, PortLine, wrap};
+use crate::report::portmap::{Kind, Lane, PortLine, wrap, wrap_items};
 
 /// Ports between two occupied stretches that are still drawn rather than elided.
 const JOIN: i64 = 20;
@@ -104,7 +104,8 @@ pub fn render(line: &PortLine, width: usize, color: bool) -> String {
     for lane in &line.lanes {
         let mut row = format!("{:name_w$}", lane.name);
         if !lane.binds {
-            row.push_str(&format!("(does not start: gateway port `{}`)", lane.base));
+            // Its config does not load or its port is invalid: `check` says which.
+            row.push_str("(does not start)");
             out.push_str(row.trim_end());
             out.push('\n');
             continue;
@@ -147,20 +148,7 @@ pub fn render(line: &PortLine, width: usize, color: bool) -> String {
         if per == 1 { "" } else { "s" }
     ));
     // The legend wraps between its items only.
-    let mut row = String::new();
-    for item in legend {
-        if !row.is_empty() && row.chars().count() + 3 + item.chars().count() > width {
-            out.push_str(&row);
-            out.push('\n');
-            row.clear();
-        }
-        if !row.is_empty() {
-            row.push_str(" · ");
-        }
-        row.push_str(&item);
-    }
-    out.push_str(&row);
-    out.push('\n');
+    out.push_str(&wrap_items(&legend, " · ", width, 0));
     for c in &line.conflicts {
         out.push_str(&wrap(
             &format!("{SHARED} {}: {}", c.ports(), c.who()),

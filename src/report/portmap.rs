@@ -258,6 +258,41 @@ fn what(u: &PortUse) -> String {
     u.short()
 }
 
+/// `items` joined by `sep`, broken between items to stay within `width` (an
+/// item longer than a line is wrapped at its spaces); lines after the first
+/// indented by `indent` spaces.
+pub fn wrap_items(items: &[String], sep: &str, width: usize, indent: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for item in items {
+        let len = line.chars().count();
+        let fits = len + sep.chars().count() + item.chars().count() <= width;
+        if !line.trim().is_empty() && !fits {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = " ".repeat(indent);
+        } else if !line.trim().is_empty() {
+            line.push_str(sep);
+        }
+        line.push_str(item);
+    }
+    let mut wrapped = String::new();
+    for l in (out + &line).lines() {
+        if l.chars().count() <= width {
+            wrapped.push_str(l);
+            wrapped.push('\n');
+        } else {
+            let lead = l.len() - l.trim_start().len();
+            for part in wrap(l.trim_start(), width.saturating_sub(lead), indent).lines() {
+                wrapped.push_str(&" ".repeat(lead));
+                wrapped.push_str(part);
+                wrapped.push('\n');
+            }
+        }
+    }
+    wrapped
+}
+
 /// `text` in lines of at most `width` characters where spaces allow, every
 /// line after the first indented by `indent` spaces.
 pub fn wrap(text: &str, width: usize, indent: usize) -> String {
@@ -516,6 +551,22 @@ mod tests {
         assert_eq!(
             wrap("x ~/.openclaw/openclaw.json", 10, 2),
             "x\n  ~/.openclaw/openclaw.json\n"
+        );
+    }
+
+    #[test]
+    fn wrap_items_breaks_between_items_first() {
+        let items: Vec<String> = ["a: gateway 1", "control 3", "cdp range 12-111"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            wrap_items(&items, " · ", 30, 2),
+            "a: gateway 1 · control 3\n  cdp range 12-111\n"
+        );
+        assert_eq!(
+            wrap_items(&items, " · ", 12, 2),
+            "a: gateway 1\n  control 3\n  cdp range\n    12-111\n",
+            "an item longer than a line wraps at its spaces"
         );
     }
 }

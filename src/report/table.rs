@@ -1,7 +1,7 @@
 //! `clawfence ports` (`--format table`): one row per instance, sized to the
 //! terminal, every port another instance also uses marked with `!`.
 
-use crate::report::portmap::{Kind, Lane, PortLine, wrap};
+use crate::report::portmap::{Kind, Lane, PortLine, wrap, wrap_items};
 use comfy_table::{ContentArrangement, Table, presets};
 
 /// The marker after a port that another instance also uses.
@@ -39,7 +39,8 @@ fn width_of(text: &str) -> usize {
     text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
 }
 
-fn build(line: &PortLine, with_from: bool, fixed: bool) -> Table {
+/// The header and the rows, one per instance.
+fn rows(line: &PortLine, with_from: bool, fixed: bool) -> (Vec<&'static str>, Vec<Vec<String>>) {
     let mut header = vec![
         "instance",
         "gateway",
@@ -54,10 +55,7 @@ fn build(line: &PortLine, with_from: bool, fixed: bool) -> Table {
     if with_from {
         header.push("gateway port from");
     }
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header);
+    let mut rows = Vec::new();
     for lane in &line.lanes {
         let mut row = if lane.binds {
             vec![
@@ -83,9 +81,42 @@ fn build(line: &PortLine, with_from: bool, fixed: bool) -> Table {
         if with_from {
             row.push(from_text(lane));
         }
-        t.add_row(row);
+        rows.push(row);
+    }
+    (header, rows)
+}
+
+fn table(header: &[&str], rows: &[Vec<String>]) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header.to_vec());
+    for row in rows {
+        t.add_row(row.clone());
     }
     t
+}
+
+/// The narrowest the table gets with every cell wrapped at its spaces only:
+/// each column as wide as its longest word, plus padding and borders.
+fn min_width(header: &[&str], rows: &[Vec<String>]) -> usize {
+    let longest_word = |text: &str| {
+        text.split_whitespace()
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| longest_word(&r[c]))
+                .chain([longest_word(header[c])])
+                .max()
+                .unwrap_or(0)
+                + 3
+        })
+        .sum::<usize>()
+        + 1
 }
 
 fn from_text(lane: &Lane) -> String {
@@ -96,8 +127,9 @@ fn from_text(lane: &Lane) -> String {
     }
 }
 
-/// The table, at most `width` columns wide where the content allows: the
-/// "gateway port from" column moves under the table first, then cells wrap.
+/// The table, at most `width` columns wide: the "gateway port from" column
+/// moves under the table first, then cells wrap at their spaces; narrower
+/// than that, each instance is a paragraph instead (never a word cut in two).
 pub fn render(line: &PortLine, width: usize, color: bool) -> String {
     if line.empty.is_some() {
         return format!("{}\n", line.summary());
@@ -106,15 +138,21 @@ pub fn render(line: &PortLine, width: usize, color: bool) -> String {
         .lanes
         .iter()
         .any(|l| l.marks.iter().any(|m| m.kind == Kind::Fixed));
-    let mut out = build(line, true, fixed).to_string();
+    let (header, full) = rows(line, true, fixed);
+    let mut out = table(&header, &full).to_string();
     let mut notes = String::new();
     if width_of(&out) > width {
-        let mut t = build(line, false, fixed);
-        if width_of(&t.to_string()) > width {
+        let (header, rows) = rows(line, false, fixed);
+        let mut t = table(&header, &rows);
+        out = t.to_string();
+        if width_of(&out) > width && min_width(&header, &rows) <= width {
             t.set_content_arrangement(ContentArrangement::Dynamic)
                 .set_width(width.min(u16::MAX as usize) as u16);
+            out = t.to_string();
+        } else if width_of(&out) > width {
+            // Too narrow for a table that keeps its words whole: a list.
+            out = list(&header, &rows, width);
         }
-        out = t.to_string();
         for lane in &line.lanes {
             notes.push_str(&wrap(
                 &format!("gateway port of `{}`: {}", lane.name, from_text(lane)),
@@ -129,13 +167,31 @@ pub fn render(line: &PortLine, width: usize, color: bool) -> String {
     }
     out.push_str(&notes);
     if !line.conflicts.is_empty() {
-        out.push_str(&format!(
-            "`{MARK}` marks a port another instance also uses\n"
+        out.push_str(&wrap(
+            &format!("`{MARK}` marks a port another instance also uses"),
+            width,
+            2,
         ));
     }
     out.push_str(&line.summary());
     out.push('\n');
     out
+}
+
+/// `default: gateway 18789 · control 18791 · …`, one wrapped paragraph per instance.
+fn list(header: &[&str], rows: &[Vec<String>], width: usize) -> String {
+    let mut out = String::new();
+    for row in rows {
+        let fields: Vec<String> = header[1..]
+            .iter()
+            .zip(&row[1..])
+            .map(|(h, v)| format!("{h} {}", v.replace('\n', ", ")))
+            .collect();
+        let mut items = fields;
+        items[0] = format!("{}: {}", row[0], items[0]);
+        out.push_str(&wrap_items(&items, " · ", width, 2));
+    }
+    out.trim_end().to_string()
 }
 
 /// Shared ports (`18789!`) in bold red.
