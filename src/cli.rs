@@ -139,6 +139,7 @@ pub struct PortsArgs {
 pub enum PortsFormat {
     /// One row per instance, sized to the terminal, shared ports marked `!`.
     Table,
+    /// Every instance's ports and where its gateway port came from.
     Json,
     /// The port line in text: one line per instance on a shared axis.
     Map,

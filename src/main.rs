@@ -54,6 +54,14 @@ fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
             None => anyhow::bail!("no rule `{id}`; `clawfence rules` lists them"),
         },
         Command::Ports(args) => {
+            if args.live
+                && matches!(
+                    args.format,
+                    PortsFormat::Map | PortsFormat::Svg | PortsFormat::Html
+                )
+            {
+                anyhow::bail!("`--live` prints a table of its own; drop `--format` to use it");
+            }
             let req = host_request(&args.host)?;
             let host = build_host(&req)?;
             // The map is still printed; what could not be loaded is said on stderr.

@@ -403,3 +403,17 @@ fn the_readme_shows_the_table_and_map_as_the_tool_prints_them_at_80_columns() {
         std::fs::write(&path, out).unwrap();
     }
 }
+
+#[test]
+fn live_is_a_table_and_says_so_with_a_picture_format() {
+    let home = fixture("port-collision/env-file-port-overrides-config");
+    for format in ["map", "svg", "html"] {
+        let out = cargo_bin_cmd!("clawfence")
+            .args(["ports", "--live", "--format", format, "--home"])
+            .arg(&home)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("`--live` prints a table"));
+    }
+}
