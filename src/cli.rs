@@ -202,6 +202,14 @@ pub struct PortsArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PortsFormat {
+    /// One row per instance, sized to the terminal, shared ports marked `!`.
     Table,
+    /// Every instance's ports and where its gateway port came from.
     Json,
+    /// The port line in text: one line per instance on a shared axis.
+    Map,
+    /// The port line as an SVG picture.
+    Svg,
+    /// The SVG in an HTML page, with details on hover.
+    Html,
 }

@@ -77,28 +77,39 @@ fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ports(args) => {
+            if args.live
+                && matches!(
+                    args.format,
+                    PortsFormat::Map | PortsFormat::Svg | PortsFormat::Html
+                )
+            {
+                anyhow::bail!("`--live` prints a table of its own; drop `--format` to use it");
+            }
             let req = host_request(&args.host)?;
             let host = build_host(&req)?;
             // The map is still printed; what could not be loaded is said on stderr.
-            let problems = rules::check(
-                &host,
-                &Selection {
-                    only: vec!["invalid-config".into()],
-                    skip: vec![],
-                },
-            );
+            let findings = rules::check(&host, &Selection::default());
             let mut err = anstream::stderr();
-            for f in &problems {
+            for f in findings.iter().filter(|f| f.rule.id == "invalid-config") {
                 writeln!(err, "warning: {}", report::one_line(&host, f))?;
             }
+            let line = || report::portmap::build(&host, &findings);
             let text = match (args.format, args.live) {
                 (PortsFormat::Json, _) => report::ports::to_json(&host),
-                (PortsFormat::Table, false) => report::ports::to_table(&host),
-                (PortsFormat::Table, true) => report::ports::to_live_table(&host, &|p| {
-                    clawfence::preflight::live_state(&host, p)
-                }),
+                (PortsFormat::Table, false) => {
+                    report::table::render(&line(), terminal_width(), color)
+                }
+                (PortsFormat::Table, true) => report::ports::to_live_table(
+                    &host,
+                    &|p| clawfence::preflight::live_state(&host, p),
+                    terminal_width(),
+                ),
+                (PortsFormat::Map, _) => report::map::render(&line(), terminal_width(), color),
+                (PortsFormat::Svg, _) => report::svg::render(&line()),
+                (PortsFormat::Html, _) => report::svg::render_html(&line()),
             };
-            anstream::stdout().write_all(text.as_bytes())?;
+            // Colour is already decided (`--color`, `NO_COLOR`, a terminal).
+            std::io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -202,6 +213,16 @@ fn exec(program: &std::ffi::OsStr, args: &[std::ffi::OsString]) -> std::io::Erro
         Ok(status) => std::process::exit(status.code().unwrap_or(1)),
         Err(e) => e,
     }
+}
+
+/// The width `ports` fits its text to: `COLUMNS`, else the terminal's, else 100.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0)
+        .or_else(|| terminal_size::terminal_size().map(|(w, _)| w.0 as usize))
+        .unwrap_or(100)
 }
 
 /// Whether to colour: `--color`, else a terminal without `NO_COLOR`.

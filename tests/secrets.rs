@@ -38,7 +38,13 @@ fn no_output_shows_any_part_of_a_secret() {
         seen.push_str(&String::from_utf8_lossy(&out.stdout));
         seen.push_str(&String::from_utf8_lossy(&out.stderr));
     }
-    for args in [vec!["ports"], vec!["ports", "--format", "json"]] {
+    for args in [
+        vec!["ports"],
+        vec!["ports", "--format", "json"],
+        vec!["ports", "--format", "map"],
+        vec!["ports", "--format", "svg"],
+        vec!["ports", "--format", "html"],
+    ] {
         let out = cargo_bin_cmd!("clawfence")
             .args(&args)
             .arg("--home")

@@ -5,9 +5,13 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod map;
+pub mod portmap;
 pub mod ports;
 pub mod sarif;
 pub mod sources;
+pub mod svg;
+pub mod table;
 
 use crate::finding::Finding;
 use crate::load::Location;

@@ -94,11 +94,12 @@ pub fn to_json(host: &Host) -> String {
 }
 
 /// `ports --live`: one row per port with what holds it now; `state` does the
-/// probing (I/O stays with the caller).
-pub fn to_live_table(host: &Host, state: &dyn Fn(i64) -> String) -> String {
+/// probing (I/O stays with the caller). Cells wrap to keep it within `width`.
+pub fn to_live_table(host: &Host, state: &dyn Fn(i64) -> String, width: usize) -> String {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width.min(u16::MAX as usize) as u16)
         .set_header(["instance", "port", "what", "now"]);
     for i in &host.instances {
         let mut rows: Vec<(i64, String)> = vec![
@@ -114,40 +115,6 @@ pub fn to_live_table(host: &Host, state: &dyn Fn(i64) -> String) -> String {
         for (port, what) in rows {
             t.add_row([i.name.clone(), port.to_string(), what, state(port)]);
         }
-    }
-    format!("{t}\n")
-}
-
-/// The `--format table` text.
-pub fn to_table(host: &Host) -> String {
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header([
-            "instance",
-            "gateway",
-            "control",
-            "relay",
-            "cdp range",
-            "cdp ports",
-            "gateway port from",
-        ]);
-    for i in &host.instances {
-        let (start, end) = i.ports.cdp_range.value;
-        let cdp = cdp_ports(i)
-            .iter()
-            .map(|(n, p)| format!("{n} {p}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        t.add_row([
-            i.name.clone(),
-            i.ports.gateway.value.to_string(),
-            i.ports.browser_control.value.to_string(),
-            i.ports.extension_relay.value.to_string(),
-            format!("{start}-{end}"),
-            cdp,
-            gateway_source(host, i),
-        ]);
     }
     format!("{t}\n")
 }
