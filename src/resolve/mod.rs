@@ -16,12 +16,13 @@ use std::path::{Path, PathBuf};
 mod agents;
 mod browser;
 mod channels;
+mod footprint;
 mod gateway;
 
 pub use agents::normalize_agent_id;
 pub use gateway::js_number;
 
-use browser::resolve_browser;
+use browser::{browser_state, resolve_browser};
 use channels::credentials;
 use gateway::{derive_ports, gateway_port};
 
@@ -142,6 +143,8 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
     let browser = resolve_browser(root.as_ref(), &ports, &mut port_problems);
     let (workspace, workspaces) = r.workspaces(root.as_ref(), &state_dir.value);
     let credentials = credentials(root.as_ref(), &r.env);
+    let listeners = footprint::listeners(root.as_ref(), &r.env);
+    let browser_state = browser_state(root.as_ref(), &r.env);
     if let Some(root) = &root {
         r.errors.extend(unresolved_vars(root));
         r.errors.extend(agents::roster_errors(root));
@@ -174,6 +177,8 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
         workspace,
         workspaces,
         credentials,
+        listeners,
+        browser: browser_state,
     }
 }
 
