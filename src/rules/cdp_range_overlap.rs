@@ -28,8 +28,9 @@ struct Inside {
 }
 
 fn own_range(i: &Instance) -> Option<(i64, i64)> {
-    // A range that fell back to 18800..=18899 is `cdp-range-fallback`'s.
-    (!i.range_fell_back()).then_some(i.ports.cdp_range.value)
+    // A range that fell back to 18800..=18899 is `cdp-range-fallback`'s, and an
+    // instance whose browser is off launches no Chrome at all.
+    (!i.range_fell_back() && i.browser.enabled()).then_some(i.ports.cdp_range.value)
 }
 
 fn pair(a: &str, b: &str) -> (String, String) {

@@ -331,7 +331,7 @@ pub(crate) fn free_cdp_slot(host: &Host, i: &Instance) -> Option<i64> {
         .map(|u| u.port)
         .collect();
     let others: Vec<(i64, i64)> = binding(host)
-        .filter(|o| o.name != i.name && !o.range_fell_back())
+        .filter(|o| o.name != i.name && !o.range_fell_back() && o.browser.enabled())
         .map(|o| o.ports.cdp_range.value)
         .collect();
     let (start, end) = i.ports.cdp_range.value;
