@@ -20,6 +20,7 @@ mod footprint;
 mod gateway;
 
 pub use agents::normalize_agent_id;
+pub use footprint::{DEFAULT_GMAIL_SERVE_PORT, DEFAULT_TELEGRAM_WEBHOOK_PORT, TAILNET_HTTPS_PORT};
 pub use gateway::js_number;
 
 use browser::{browser_state, resolve_browser};

@@ -98,6 +98,12 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                             i.name,
                             u.short()
                         )
+                    } else if is_listener_default(u) {
+                        format!(
+                            "{}, the default with no `{}`",
+                            u.describe(&i.name),
+                            u.key.as_deref().unwrap_or_default()
+                        )
                     } else {
                         u.describe(&i.name)
                     };
@@ -165,11 +171,31 @@ fn listener_mover<'h>(group: &[&'h Instance], ports: &[SharedPort<'h>]) -> Optio
     (!owners.is_empty()).then(|| to_move(&owners))
 }
 
+/// A fixed listener on its built-in port (its key unset; the label lands on what
+/// turned the feature on).
+fn is_listener_default(u: &PortUse) -> bool {
+    u.listener
+        .is_some_and(|k| k != ListenerKind::TailscaleServe)
+        && matches!(u.origin, crate::model::Origin::Derived { .. })
+}
+
 /// What a clash on a fixed listener does (observed with real gateways,
 /// `research/footprint.md`).
 fn listener_note(listener: Option<ListenerKind>, ports: &[SharedPort]) -> Option<String> {
-    let port = ports.first()?.0;
-    Some(match listener? {
+    let (port, users) = ports.first()?;
+    let listener = listener?;
+    if users.iter().any(|(_, u)| u.listener != Some(listener)) {
+        let roles: Vec<String> = users
+            .iter()
+            .map(|(i, u)| format!("the {} of `{}`", u.short(), i.name))
+            .collect();
+        return Some(format!(
+            "{} both bind `{port}` at start: whichever starts second fails to bind it",
+            join_and(&roles)
+        ));
+    }
+    let port = *port;
+    Some(match listener {
         // why: `src/hooks/gmail-watcher.ts`: "gog serve failed to bind (address already
         // in use); stopping restarts".
         ListenerKind::GmailWatch => format!(
@@ -255,7 +281,9 @@ fn listener_help(host: &Host, mover: &Instance, u: &PortUse) -> Option<String> {
             "serve only one gateway of this host on the tailnet: `{cmd} config set {key} off`"
         ));
     }
-    let taken: std::collections::HashSet<i64> = host
+    // Every port in use, every gateway's footprint, and the other listeners'
+    // built-in ports (another instance may turn that feature on).
+    let mut taken: std::collections::HashSet<i64> = host
         .instances
         .iter()
         .flat_map(|o| {
@@ -266,9 +294,18 @@ fn listener_help(host: &Host, mover: &Instance, u: &PortUse) -> Option<String> {
                 .chain(gw..=gw + crate::ports::FOOTPRINT - 1)
         })
         .collect();
+    taken.extend([
+        crate::resolve::DEFAULT_GMAIL_SERVE_PORT,
+        crate::resolve::DEFAULT_TELEGRAM_WEBHOOK_PORT,
+    ]);
     let free = (u.port + 1..=crate::ports::MAX_PORT).find(|p| !taken.contains(p))?;
     let what = u.what.trim_end_matches(" port");
+    let proxy = if u.listener == Some(ListenerKind::TelegramWebhook) {
+        " and point the proxy behind `webhookUrl` at it"
+    } else {
+        ""
+    };
     Some(format!(
-        "move the {what} {whose} to a free port: `{cmd} config set {key} {free}`"
+        "move the {what} {whose} to a free port: `{cmd} config set {key} {free}`{proxy}"
     ))
 }
