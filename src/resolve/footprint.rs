@@ -234,3 +234,122 @@ fn tailscale(root: &Node) -> Option<Listener> {
         tailnet: true,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn run(config: &str, env: &[(&str, &str)]) -> Vec<(ListenerKind, i64, String)> {
+        let root = crate::load::json5::parse(config, FileId(0)).expect("valid JSON5");
+        let mut e = Env::new();
+        for (k, v) in env {
+            e.set(k, *v, Origin::ProcessEnv(k.to_string()));
+        }
+        listeners(Some(&root), &e)
+            .into_iter()
+            .map(|l| (l.kind, l.port.value, l.key))
+            .collect()
+    }
+
+    const GMAIL: &str = r#"{ hooks: { enabled: true, token: "t",
+        gmail: { account: "a@b.c", topic: "t", pushToken: "p" SERVE } } }"#;
+
+    #[test]
+    fn gmail_watcher_needs_every_setting_and_no_skip_variable() {
+        let on = GMAIL.replace("SERVE", "");
+        assert_eq!(
+            run(&on, &[]),
+            [(
+                ListenerKind::GmailWatch,
+                8788,
+                "hooks.gmail.serve.port".into()
+            )]
+        );
+        let moved = GMAIL.replace("SERVE", ", serve: { port: 9100.7 }");
+        assert_eq!(
+            run(&moved, &[])[0].1,
+            9100,
+            "floor, as resolveGmailHookRuntimeConfig"
+        );
+        let zero = GMAIL.replace("SERVE", ", serve: { port: 0 }");
+        assert_eq!(run(&zero, &[])[0].1, 8788, "not > 0: the default");
+        assert!(run(&on.replace("enabled: true", "enabled: false"), &[]).is_empty());
+        assert!(run(&on.replace("pushToken: \"p\"", "pushToken: \"\""), &[]).is_empty());
+        // `isTruthyEnvValue`: `1`, `true`, `yes`, `on`, any case.
+        for v in ["1", "TRUE", " yes ", "on"] {
+            assert!(
+                run(&on, &[("OPENCLAW_SKIP_GMAIL_WATCHER", v)]).is_empty(),
+                "{v}"
+            );
+        }
+        for v in ["0", "false", "", "skip"] {
+            assert_eq!(
+                run(&on, &[("OPENCLAW_SKIP_GMAIL_WATCHER", v)]).len(),
+                1,
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn telegram_accounts_inherit_the_top_level_webhook_settings() {
+        let cfg = r#"{ channels: { telegram: {
+            webhookSecret: "s", webhookPort: 8790, webhookUrl: "https://x/",
+            accounts: {
+              a: { botToken: "1:a" },
+              b: { botToken: "2:b", webhookPort: 8791 },
+              c: { botToken: "3:c", webhookPort: 0 },
+              d: { botToken: "4:d", enabled: false },
+              e: { webhookPort: 8792 },
+            } } } }"#;
+        assert_eq!(
+            run(cfg, &[]),
+            [
+                (
+                    ListenerKind::TelegramWebhook,
+                    8790,
+                    "channels.telegram.accounts.a.webhookPort".into()
+                ),
+                (
+                    ListenerKind::TelegramWebhook,
+                    8791,
+                    "channels.telegram.accounts.b.webhookPort".into()
+                ),
+            ],
+            "c is ephemeral, d disabled, e has no token"
+        );
+        let off = cfg.replace("telegram: {", "telegram: { enabled: false,");
+        assert!(run(&off, &[]).is_empty());
+        let single =
+            r#"{ channels: { telegram: { webhookSecret: "s", webhookUrl: "https://x/" } } }"#;
+        assert!(run(single, &[]).is_empty(), "no token at all");
+        assert_eq!(
+            run(single, &[("TELEGRAM_BOT_TOKEN", "9:z")]),
+            [(
+                ListenerKind::TelegramWebhook,
+                8787,
+                "channels.telegram.webhookPort".into()
+            )],
+            "the default account may take its token from the environment"
+        );
+    }
+
+    #[test]
+    fn portal_ingress_and_tailscale_only_when_configured() {
+        let cfg = r#"{ gateway: { portals: { ingress: { domain: "p.example", port: 18080 } },
+            tailscale: { mode: "funnel" } } }"#;
+        let got = run(cfg, &[]);
+        assert_eq!(
+            got[0],
+            (
+                ListenerKind::PortalIngress,
+                18080,
+                "gateway.portals.ingress.port".into()
+            )
+        );
+        assert_eq!(got[1].0, ListenerKind::TailscaleServe);
+        assert_eq!(got[1].1, 443);
+        assert!(run(r#"{ gateway: { tailscale: { mode: "off" } } }"#, &[]).is_empty());
+    }
+}

@@ -5,7 +5,9 @@ use super::{
     free_port_help, join_and, names, openclaw_cmd, port_uses, tailnet_uses, to_move,
 };
 use crate::finding::{Finding, Severity};
-use crate::model::{Host, Instance, ListenerKind};
+use crate::model::{BindWhen, Host, Instance, ListenerKind};
+
+const EAGER_VAR: &str = "OPENCLAW_EAGER_BROWSER_CONTROL_SERVER";
 use std::collections::BTreeMap;
 
 pub static META: RuleMeta = RuleMeta {
@@ -108,6 +110,13 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                         u.describe(&i.name)
                     };
                     attach(host, &mut f, &u.origin, text, u.key.as_deref());
+                    if let (BindWhen::Eager, Some(eager)) = (&u.when, &i.browser.eager_control) {
+                        let text = format!(
+                            "`{EAGER_VAR}` makes `{}` bind browser control `{port}` at start",
+                            i.name
+                        );
+                        attach(host, &mut f, eager, text, Some(EAGER_VAR));
+                    }
                     if u.from_gateway {
                         attach_shadowed(&mut f, i);
                     }

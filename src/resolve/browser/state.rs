@@ -46,3 +46,56 @@ pub(crate) fn is_truthy_env(v: &str) -> bool {
         "true" | "1" | "yes" | "on"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn state(config: &str, env: &[(&str, &str)]) -> BrowserState {
+        let root = crate::load::json5::parse(config, FileId(0)).expect("valid JSON5");
+        let mut e = Env::new();
+        for (k, v) in env {
+            e.set(k, *v, Origin::ProcessEnv(k.to_string()));
+        }
+        browser_state(Some(&root), &e)
+    }
+
+    #[test]
+    fn only_a_literal_false_turns_the_browser_off() {
+        assert!(state("{}", &[]).enabled());
+        assert!(state(r#"{ browser: { enabled: "false" } }"#, &[]).enabled());
+        let off = state(r#"{ browser: { enabled: false } }"#, &[]);
+        assert_eq!(
+            off.disabled_by.map(|d| d.0).as_deref(),
+            Some("browser.enabled")
+        );
+        let plugin = state(
+            r#"{ plugins: { entries: { browser: { enabled: false } } } }"#,
+            &[],
+        );
+        assert_eq!(
+            plugin.disabled_by.map(|d| d.0).as_deref(),
+            Some("plugins.entries.browser.enabled")
+        );
+    }
+
+    #[test]
+    fn control_listens_only_with_the_eager_variable_and_without_the_skip_one() {
+        const EAGER: &str = "OPENCLAW_EAGER_BROWSER_CONTROL_SERVER";
+        const SKIP: &str = "OPENCLAW_SKIP_BROWSER_CONTROL_SERVER";
+        assert!(state("{}", &[]).eager_control.is_none());
+        assert!(state("{}", &[(EAGER, "0")]).eager_control.is_none());
+        assert!(state("{}", &[(EAGER, "Yes")]).eager_control.is_some());
+        assert!(
+            state("{}", &[(EAGER, "1"), (SKIP, "1")])
+                .eager_control
+                .is_none()
+        );
+        assert!(
+            state("{}", &[(EAGER, "1"), (SKIP, "no")])
+                .eager_control
+                .is_some()
+        );
+    }
+}
