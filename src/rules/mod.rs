@@ -338,6 +338,28 @@ pub(crate) fn free_cdp_slot(host: &Host, i: &Instance) -> Option<i64> {
     (start..=end).find(|p| !taken.contains(p) && !others.iter().any(|(s, e)| (s..=e).contains(&p)))
 }
 
+/// The first port above `from` for a fixed listener: not used by any instance,
+/// outside every gateway's footprint (`B..=B+110`), and not another listener's
+/// built-in port (another instance may turn that feature on).
+pub(crate) fn free_listener_port(host: &Host, from: i64) -> Option<i64> {
+    let mut taken: std::collections::HashSet<i64> = host
+        .instances
+        .iter()
+        .flat_map(|o| {
+            let gw = o.ports.gateway.value;
+            port_uses(o)
+                .into_iter()
+                .map(|u| u.port)
+                .chain(gw..=gw + ports::FOOTPRINT - 1)
+        })
+        .collect();
+    taken.extend([
+        crate::resolve::DEFAULT_GMAIL_SERVE_PORT,
+        crate::resolve::DEFAULT_TELEGRAM_WEBHOOK_PORT,
+    ]);
+    (from + 1..=ports::MAX_PORT).find(|p| !taken.contains(p))
+}
+
 /// The help line for moving `i` off its port, with a computed free base.
 pub(crate) fn free_port_help(host: &Host, i: &Instance) -> Option<String> {
     free_base(host, i).map(|p| move_port_help(host, i, p))

@@ -290,24 +290,7 @@ fn listener_help(host: &Host, mover: &Instance, u: &PortUse) -> Option<String> {
             "serve only one gateway of this host on the tailnet: `{cmd} config set {key} off`"
         ));
     }
-    // Every port in use, every gateway's footprint, and the other listeners'
-    // built-in ports (another instance may turn that feature on).
-    let mut taken: std::collections::HashSet<i64> = host
-        .instances
-        .iter()
-        .flat_map(|o| {
-            let gw = o.ports.gateway.value;
-            port_uses(o)
-                .into_iter()
-                .map(|u| u.port)
-                .chain(gw..=gw + crate::ports::FOOTPRINT - 1)
-        })
-        .collect();
-    taken.extend([
-        crate::resolve::DEFAULT_GMAIL_SERVE_PORT,
-        crate::resolve::DEFAULT_TELEGRAM_WEBHOOK_PORT,
-    ]);
-    let free = (u.port + 1..=crate::ports::MAX_PORT).find(|p| !taken.contains(p))?;
+    let free = super::free_listener_port(host, u.port)?;
     let what = u.what.trim_end_matches(" port");
     let proxy = if u.listener == Some(ListenerKind::TelegramWebhook) {
         " and point the proxy behind `webhookUrl` at it"
