@@ -6,9 +6,10 @@ use super::{
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{BindWhen, Host, Instance, ListenerKind};
-
-const EAGER_VAR: &str = "OPENCLAW_EAGER_BROWSER_CONTROL_SERVER";
 use std::collections::BTreeMap;
+
+/// why: `extensions/browser/src/plugin-service.ts` `EAGER_BROWSER_CONTROL_SERVICE_ENV`.
+const EAGER_VAR: &str = "OPENCLAW_EAGER_BROWSER_CONTROL_SERVER";
 
 pub static META: RuleMeta = RuleMeta {
     id: "port-collision",
@@ -230,7 +231,14 @@ fn lazy_note(ports: &[SharedPort]) -> Option<String> {
     let lazy: Vec<String> = ports
         .iter()
         .filter(|(_, users)| users.iter().all(|(_, u)| !u.at_start()))
-        .map(|(p, users)| format!("`{p}` {}", users[0].1.when.describe()))
+        .map(|(p, users)| {
+            let mut by: Vec<String> = users
+                .iter()
+                .map(|(i, u)| format!("by `{}` {}", i.name, u.when.describe()))
+                .collect();
+            by.dedup();
+            format!("`{p}` ({})", by.join(", "))
+        })
         .collect();
     if lazy.is_empty() {
         return None;
