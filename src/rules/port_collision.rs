@@ -211,10 +211,11 @@ fn listener_note(listener: Option<ListenerKind>, ports: &[SharedPort]) -> Option
         ListenerKind::GmailWatch => format!(
             "the Gmail watcher's `gog serve` binds `{port}` at start; the second one fails with `address already in use` and stops restarting, so that instance silently gets no Gmail push"
         ),
-        // why: `extensions/telegram/src/webhook.ts`: the account's channel exits with
-        // `listen EADDRINUSE` and is restarted.
+        // why: `extensions/telegram/src/webhook.ts` listens; `src/gateway/server-channels.ts`
+        // restarts the exited channel (`MAX_RESTARTS` 10). Observed: "channel exited:
+        // listen EADDRINUSE … 127.0.0.1:8787", "auto-restart attempt 1/10 in 5s".
         ListenerKind::TelegramWebhook => format!(
-            "each Telegram account in webhook mode listens on its `webhookPort` at start; the second exits with `listen EADDRINUSE 127.0.0.1:{port}` and restarts in a loop"
+            "each Telegram account in webhook mode listens on its `webhookPort` at start; the second exits with `listen EADDRINUSE 127.0.0.1:{port}` and is restarted, up to 10 times"
         ),
         // why: `src/gateway/portals/portal-ingress.ts`: no retry, the gateway fails.
         ListenerKind::PortalIngress => format!(
