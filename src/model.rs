@@ -169,6 +169,119 @@ pub struct PortMap {
     pub mcp_sandbox: Option<Resolved<i64>>,
 }
 
+/// When OpenClaw binds a port (`research/footprint.md`): a clash on a port bound
+/// late lets both gateways start and fails only when the feature is first used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindWhen {
+    /// At gateway start, always (the gateway port).
+    Always,
+    /// At gateway start, because a feature is on; says which (`mcp.apps.enabled`).
+    AtStart(String),
+    /// At gateway start, only because `OPENCLAW_EAGER_BROWSER_CONTROL_SERVER` is set.
+    Eager,
+    /// On the first browser request (extension relays).
+    FirstBrowserUse,
+    /// When that browser profile's Chrome is launched.
+    ChromeLaunch,
+}
+
+impl BindWhen {
+    /// Bound when the gateway starts, so a clash keeps it (or the feature) from starting.
+    pub fn at_start(&self) -> bool {
+        matches!(
+            self,
+            BindWhen::Always | BindWhen::AtStart(_) | BindWhen::Eager
+        )
+    }
+
+    /// "at start", "at start, because `mcp.apps.enabled` is true", "on first browser use", …
+    pub fn describe(&self) -> String {
+        match self {
+            BindWhen::Always => "at start".into(),
+            BindWhen::AtStart(why) => format!("at start, {why}"),
+            BindWhen::Eager => {
+                "at start, only because `OPENCLAW_EAGER_BROWSER_CONTROL_SERVER` is set".into()
+            }
+            BindWhen::FirstBrowserUse => "on first browser use".into(),
+            BindWhen::ChromeLaunch => "when its Chrome is launched".into(),
+        }
+    }
+
+    /// A short tag for tables and JSON: `always`, `feature`, `eager`,
+    /// `first-browser-use`, `chrome-launch`.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            BindWhen::Always => "always",
+            BindWhen::AtStart(_) => "feature",
+            BindWhen::Eager => "eager",
+            BindWhen::FirstBrowserUse => "first-browser-use",
+            BindWhen::ChromeLaunch => "chrome-launch",
+        }
+    }
+}
+
+/// A listener whose port does not follow from the gateway port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ListenerKind {
+    /// `gog gmail watch serve`, the child of the Gmail watcher (default 8788).
+    GmailWatch,
+    /// A Telegram account's webhook listener (default 8787).
+    TelegramWebhook,
+    /// `gateway.portals.ingress.port`.
+    PortalIngress,
+    /// Tailscale Serve/Funnel: port 443 of the host's tailnet node.
+    TailscaleServe,
+}
+
+impl ListenerKind {
+    /// "Gmail watcher port", as port-collision names it.
+    pub fn what(self) -> &'static str {
+        match self {
+            ListenerKind::GmailWatch => "Gmail watcher port",
+            ListenerKind::TelegramWebhook => "Telegram webhook port",
+            ListenerKind::PortalIngress => "portal ingress port",
+            ListenerKind::TailscaleServe => "Tailscale Serve port",
+        }
+    }
+}
+
+/// A fixed listener of an instance (`research/footprint.md`), only when bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listener {
+    pub kind: ListenerKind,
+    pub port: Resolved<i64>,
+    /// The key that moves it: `hooks.gmail.serve.port`,
+    /// `channels.telegram.accounts.ops.webhookPort`.
+    pub key: String,
+    /// OpenClaw's default when the key is unset (8788, 8787); `None` when the key
+    /// is required or the port cannot be moved (tailnet 443).
+    pub default: Option<i64>,
+    /// The Telegram account it belongs to.
+    pub account: Option<String>,
+    pub when: BindWhen,
+    /// On the host's tailnet node rather than a local address: it meets only
+    /// other tailnet listeners, and all gateways of one host share that node.
+    pub tailnet: bool,
+}
+
+/// Whether the browser plugin runs at all, and whether browser control is bound
+/// at start (`extensions/browser/src/plugin-service.ts`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrowserState {
+    /// Where it was turned off (`browser.enabled: false`,
+    /// `plugins.entries.browser.enabled: false`); `None` when it is on.
+    pub disabled_by: Option<(String, Origin)>,
+    /// `OPENCLAW_EAGER_BROWSER_CONTROL_SERVER` truthy and
+    /// `OPENCLAW_SKIP_BROWSER_CONTROL_SERVER` not: browser control listens on B+2.
+    pub eager_control: Option<Origin>,
+}
+
+impl BrowserState {
+    pub fn enabled(&self) -> bool {
+        self.disabled_by.is_none()
+    }
+}
+
 /// An agent's workspace.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workspace {
@@ -221,6 +334,9 @@ pub struct Instance {
     pub workspace: Resolved<PathBuf>,
     pub workspaces: Vec<Workspace>,
     pub credentials: Vec<Credential>,
+    /// Fixed listeners (Gmail watcher, Telegram webhooks, portal ingress, Tailscale).
+    pub listeners: Vec<Listener>,
+    pub browser: BrowserState,
     /// The launcher that starts this instance, when one does.
     pub launcher: Option<LauncherInfo>,
 }

@@ -5,9 +5,14 @@ use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// The `ports --format json` schema version: bump it when a key changes meaning
+/// or disappears (adding keys does not).
+pub const PORTS_SCHEMA_VERSION: u32 = 1;
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PortsJson {
+    schema_version: u32,
     instances: Vec<InstanceJson>,
 }
 
@@ -20,6 +25,104 @@ struct InstanceJson {
     workspace: String,
     ports: PortsOf,
     sources: Sources,
+    browser: BrowserJson,
+    /// Every port the instance binds, with when and where it was set.
+    uses: Vec<UseJson>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BrowserJson {
+    enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disabled_by: Option<String>,
+    eager_control: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UseJson {
+    port: i64,
+    /// `gateway port`, `Gmail watcher port`, `CDP port`, …
+    what: String,
+    /// `gateway`, `mcp-sandbox`, `browser-control`, `extension-relay`, `cdp`,
+    /// `gmail-watch`, `telegram-webhook`, `portal-ingress`, `tailscale-serve`.
+    kind: &'static str,
+    /// `local`, or `tailnet` for the host's tailnet node.
+    network: &'static str,
+    /// When it is bound: `always`, `feature`, `eager`, `first-browser-use`, `chrome-launch`.
+    when: &'static str,
+    when_text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    origin: OriginJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
+}
+
+#[derive(Serialize)]
+struct OriginJson {
+    /// Where the value came from, in words (secrets masked).
+    text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+}
+
+fn origin_json(host: &Host, o: &Origin) -> OriginJson {
+    let place = o.span().map(|s| {
+        let f = host.sources.get(s.file);
+        let (line, column) = f.line_col(s.start as usize);
+        (f.display.clone(), line, column)
+    });
+    OriginJson {
+        text: o.describe(&host.sources),
+        path: place.as_ref().map(|p| p.0.clone()),
+        line: place.as_ref().map(|p| p.1),
+        column: place.as_ref().map(|p| p.2),
+    }
+}
+
+fn use_kind(u: &crate::rules::PortUse) -> &'static str {
+    use crate::model::ListenerKind as K;
+    match u.listener {
+        Some(K::GmailWatch) => "gmail-watch",
+        Some(K::TelegramWebhook) => "telegram-webhook",
+        Some(K::PortalIngress) => "portal-ingress",
+        Some(K::TailscaleServe) => "tailscale-serve",
+        None => match u.what.as_str() {
+            "gateway port" => "gateway",
+            "browser control port" => "browser-control",
+            "MCP Apps sandbox port" => "mcp-sandbox",
+            "extension relay" => "extension-relay",
+            _ => "cdp",
+        },
+    }
+}
+
+fn uses_json(host: &Host, i: &Instance) -> Vec<UseJson> {
+    let mut uses = crate::rules::port_uses(i);
+    uses.extend(crate::rules::tailnet_uses(i));
+    uses.sort_by_key(|u| (u.tailnet, u.port));
+    uses.into_iter()
+        .map(|u| UseJson {
+            port: u.port,
+            kind: use_kind(&u),
+            network: if u.tailnet { "tailnet" } else { "local" },
+            when: u.when.tag(),
+            when_text: u.when.describe(),
+            key: u.key.clone(),
+            origin: origin_json(host, &u.origin),
+            profile: u.profile.clone(),
+            account: u.account.clone(),
+            what: u.what,
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -66,6 +169,7 @@ pub fn gateway_source(host: &Host, i: &Instance) -> String {
 /// The `--format json` document.
 pub fn to_json(host: &Host) -> String {
     let doc = PortsJson {
+        schema_version: PORTS_SCHEMA_VERSION,
         instances: host
             .instances
             .iter()
@@ -87,6 +191,12 @@ pub fn to_json(host: &Host) -> String {
                 sources: Sources {
                     gateway: gateway_source(host, i),
                 },
+                browser: BrowserJson {
+                    enabled: i.browser.enabled(),
+                    disabled_by: i.browser.disabled_by.as_ref().map(|(k, _)| k.clone()),
+                    eager_control: i.browser.eager_control.is_some(),
+                },
+                uses: uses_json(host, i),
             })
             .collect(),
     };

@@ -1,4 +1,8 @@
 //! Channel credentials, kept only as hashes.
+//!
+//! why: a channel or account with `enabled: false` is not started
+//! (`extensions/telegram/src/accounts.ts` `listEnabledTelegramAccounts`: the channel's
+//! `enabled !== false`, then each merged account's), so its credential is not in use.
 
 use crate::load::env::Env;
 use crate::load::json5::{Node, Value};
@@ -15,7 +19,7 @@ pub(super) fn credentials(root: Option<&Node>, env: &Env) -> Vec<Credential> {
     while let Some((path, node)) = stack.pop() {
         match &node.value {
             Value::Object(entries) => {
-                for e in entries {
+                for e in entries.iter().filter(|e| !disabled(&e.node)) {
                     let key_path = format!("{path}.{}", e.key);
                     match &e.node.value {
                         Value::String(s)
@@ -54,4 +58,10 @@ pub(super) fn credentials(root: Option<&Node>, env: &Env) -> Vec<Credential> {
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
     out
+}
+
+/// An object that says `enabled: false`: nothing below it runs.
+fn disabled(node: &Node) -> bool {
+    node.get("enabled")
+        .is_some_and(|n| n.value == Value::Bool(false))
 }

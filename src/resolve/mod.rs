@@ -16,12 +16,14 @@ use std::path::{Path, PathBuf};
 mod agents;
 mod browser;
 mod channels;
+mod footprint;
 mod gateway;
 
 pub use agents::normalize_agent_id;
+pub use footprint::{DEFAULT_GMAIL_SERVE_PORT, DEFAULT_TELEGRAM_WEBHOOK_PORT, TAILNET_HTTPS_PORT};
 pub use gateway::js_number;
 
-use browser::resolve_browser;
+use browser::{browser_state, resolve_browser};
 use channels::credentials;
 use gateway::{derive_ports, gateway_port};
 
@@ -145,6 +147,8 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
     let browser = resolve_browser(root.as_ref(), &ports, &mut port_problems);
     let (workspace, workspaces) = r.workspaces(root.as_ref(), &state_dir.value);
     let credentials = credentials(root.as_ref(), &r.env);
+    let listeners = footprint::listeners(root.as_ref(), &r.env);
+    let browser_state = browser_state(root.as_ref(), &r.env);
     if let Some(root) = &root {
         r.errors.extend(unresolved_vars(root));
         r.errors.extend(agents::roster_errors(root));
@@ -178,6 +182,8 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
         workspaces,
         credentials,
         launcher: spec.launcher.clone(),
+        listeners,
+        browser: browser_state,
     }
 }
 

@@ -28,8 +28,9 @@ struct Inside {
 }
 
 fn own_range(i: &Instance) -> Option<(i64, i64)> {
-    // A range that fell back to 18800..=18899 is `cdp-range-fallback`'s.
-    (!i.range_fell_back()).then_some(i.ports.cdp_range.value)
+    // A range that fell back to 18800..=18899 is `cdp-range-fallback`'s, and an
+    // instance whose browser is off launches no Chrome at all.
+    (!i.range_fell_back() && i.browser.enabled()).then_some(i.ports.cdp_range.value)
 }
 
 fn pair(a: &str, b: &str) -> (String, String) {
@@ -167,6 +168,16 @@ fn pinned_port(host: &Host, p: &Inside) -> Finding {
         range_owner.name
     ));
     f.help = match (&p.port.key, free_cdp_slot(host, owner)) {
+        // A fixed listener belongs outside every CDP range, not in its own.
+        (Some(key), _) if p.port.listener.is_some() => super::free_listener_port(host, p.port.port)
+            .map(|free| {
+                format!(
+                    "move the {} of `{}` out of every CDP range: `{} config set {key} {free}`",
+                    p.port.what.trim_end_matches(" port"),
+                    owner.name,
+                    openclaw_cmd(host, owner)
+                )
+            }),
         (Some(key), Some(free)) => Some(format!(
             "pin a port of its own CDP range: `{} config set {key} {free}`",
             openclaw_cmd(host, owner)

@@ -19,7 +19,9 @@ mod shared_workspace;
 
 use crate::finding::{Finding, Label, Severity};
 use crate::load::Location;
-use crate::model::{BrowserDriver, Host, Instance, InstanceKind, Origin, PortKind};
+use crate::model::{
+    BindWhen, BrowserDriver, Host, Instance, InstanceKind, ListenerKind, Origin, PortKind,
+};
 use crate::ports;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -480,11 +482,33 @@ pub(crate) fn free_cdp_slot(host: &Host, i: &Instance) -> Option<i64> {
         .map(|u| u.port)
         .collect();
     let others: Vec<(i64, i64)> = binding(host)
-        .filter(|o| o.name != i.name && !o.range_fell_back())
+        .filter(|o| o.name != i.name && !o.range_fell_back() && o.browser.enabled())
         .map(|o| o.ports.cdp_range.value)
         .collect();
     let (start, end) = i.ports.cdp_range.value;
     (start..=end).find(|p| !taken.contains(p) && !others.iter().any(|(s, e)| (s..=e).contains(&p)))
+}
+
+/// The first port above `from` for a fixed listener: not used by any instance,
+/// outside every gateway's footprint (`B..=B+110`), and not another listener's
+/// built-in port (another instance may turn that feature on).
+pub(crate) fn free_listener_port(host: &Host, from: i64) -> Option<i64> {
+    let mut taken: std::collections::HashSet<i64> = host
+        .instances
+        .iter()
+        .flat_map(|o| {
+            let gw = o.ports.gateway.value;
+            port_uses(o)
+                .into_iter()
+                .map(|u| u.port)
+                .chain(gw..=gw + ports::FOOTPRINT - 1)
+        })
+        .collect();
+    taken.extend([
+        crate::resolve::DEFAULT_GMAIL_SERVE_PORT,
+        crate::resolve::DEFAULT_TELEGRAM_WEBHOOK_PORT,
+    ]);
+    (from + 1..=ports::MAX_PORT).find(|p| !taken.contains(p))
 }
 
 /// The help line for moving `i` off its port, with a computed free base.
@@ -509,14 +533,23 @@ pub(crate) struct PortUse {
     pub profile: Option<String>,
     /// The key that set it (`gateway.port`, `browser.profiles.x.cdpPort`, …).
     pub key: Option<String>,
+    /// When OpenClaw binds it.
+    pub when: BindWhen,
+    /// A fixed listener (not derived from the gateway port), if it is one.
+    pub listener: Option<ListenerKind>,
+    /// The Telegram account it belongs to.
+    pub account: Option<String>,
+    /// On the host's tailnet node, not a local address.
+    pub tailnet: bool,
 }
 
 impl PortUse {
     /// "CDP port `18850` of browser profile `research`".
     pub fn noun(&self) -> String {
-        match &self.profile {
-            Some(p) => format!("{} `{}` of browser profile `{p}`", self.what, self.port),
-            None => format!("{} `{}`", self.what, self.port),
+        match (&self.profile, &self.account) {
+            (Some(p), _) => format!("{} `{}` of browser profile `{p}`", self.what, self.port),
+            (None, Some(a)) => format!("{} `{}` of account `{a}`", self.what, self.port),
+            (None, None) => format!("{} `{}`", self.what, self.port),
         }
     }
 
@@ -527,61 +560,90 @@ impl PortUse {
 
     /// "CDP port of `openclaw`", "browser control": a use without its port.
     pub fn short(&self) -> String {
-        match &self.profile {
-            Some(p) => format!("{} of `{p}`", self.what),
-            None => self.what.trim_end_matches(" port").to_string(),
+        match (&self.profile, &self.account) {
+            (Some(p), _) => format!("{} of `{p}`", self.what),
+            (None, Some(a)) => format!("{} of account `{a}`", self.what.trim_end_matches(" port")),
+            (None, None) => self.what.trim_end_matches(" port").to_string(),
         }
+    }
+
+    /// Bound when the gateway starts (not lazily, on first use).
+    pub fn at_start(&self) -> bool {
+        self.when.at_start()
     }
 }
 
-/// Every concrete local port of an instance: gateway, browser control, the MCP
-/// sandbox, each extension relay, and each loopback CDP port of its browser profiles.
+/// Every concrete local port an instance binds: the gateway, the MCP sandbox, the
+/// fixed listeners (Gmail watcher, Telegram webhooks, portal ingress), and, when
+/// the browser plugin runs, browser control (only with the eager variable), each
+/// extension relay and each loopback CDP port of its browser profiles. Ports that
+/// are never bound (a disabled browser, a disabled channel) are not here; the
+/// tailnet's :443 is [`tailnet_uses`]'.
 pub(crate) fn port_uses(i: &Instance) -> Vec<PortUse> {
     let p = &i.ports;
     let control_fell_back = i.control_fell_back();
     let range_fell_back = i.range_fell_back();
-    let mut out = vec![
-        PortUse {
-            port: p.gateway.value,
-            what: "gateway port".into(),
-            origin: p.gateway.origin.clone(),
-            fallback: false,
-            from_url: false,
-            from_gateway: true,
-            profile: None,
-            key: gateway_key(&p.gateway.origin).map(str::to_string),
-        },
-        PortUse {
-            port: p.browser_control.value,
-            what: "browser control port".into(),
-            origin: p.browser_control.origin.clone(),
-            fallback: control_fell_back,
-            from_url: false,
-            from_gateway: true,
-            profile: None,
-            key: gateway_key(&p.gateway.origin).map(str::to_string),
-        },
-    ];
-    if let Some(m) = &p.mcp_sandbox {
+    let base = |port: i64, what: &str, origin: &Origin, when: BindWhen| PortUse {
+        port,
+        what: what.into(),
+        origin: origin.clone(),
+        fallback: false,
+        from_url: false,
+        from_gateway: true,
+        profile: None,
+        key: gateway_key(&p.gateway.origin).map(str::to_string),
+        when,
+        listener: None,
+        account: None,
+        tailnet: false,
+    };
+    let mut out = vec![base(
+        p.gateway.value,
+        "gateway port",
+        &p.gateway.origin,
+        BindWhen::Always,
+    )];
+    // why: `extensions/browser/src/plugin-service.ts`: B+2 listens only with
+    // `OPENCLAW_EAGER_BROWSER_CONTROL_SERVER` (see `resolve/browser/state.rs`).
+    if i.browser.enabled() && i.browser.eager_control.is_some() {
         out.push(PortUse {
-            port: m.value,
-            what: "MCP Apps sandbox port".into(),
-            origin: m.origin.clone(),
-            fallback: false,
-            from_url: false,
-            from_gateway: matches!(m.origin, Origin::Derived { .. }),
-            profile: None,
-            key: Some(match m.origin {
-                Origin::Derived { .. } => "gateway.port".into(),
-                _ => "mcp.apps.sandboxPort".into(),
-            }),
+            fallback: control_fell_back,
+            ..base(
+                p.browser_control.value,
+                "browser control port",
+                &p.browser_control.origin,
+                BindWhen::Eager,
+            )
         });
+    }
+    if let Some(m) = &p.mcp_sandbox {
+        let derived = matches!(m.origin, Origin::Derived { .. });
+        out.push(PortUse {
+            from_gateway: derived,
+            key: Some(if derived {
+                "gateway.port".into()
+            } else {
+                "mcp.apps.sandboxPort".into()
+            }),
+            ..base(
+                m.value,
+                "MCP Apps sandbox port",
+                &m.origin,
+                BindWhen::AtStart("because `mcp.apps.enabled` is true".into()),
+            )
+        });
+    }
+    out.extend(i.listeners.iter().filter(|l| !l.tailnet).map(listener_use));
+    if !i.browser.enabled() {
+        return out;
     }
     for b in &i.browser_profiles {
         let Some(ep) = &b.endpoint else { continue };
-        let what = match b.driver {
-            BrowserDriver::Extension => "extension relay",
-            BrowserDriver::Openclaw if ep.value.is_loopback() => "CDP port",
+        let (what, when) = match b.driver {
+            BrowserDriver::Extension => ("extension relay", BindWhen::FirstBrowserUse),
+            BrowserDriver::Openclaw if ep.value.is_loopback() => {
+                ("CDP port", BindWhen::ChromeLaunch)
+            }
             // A remote browser or an existing session is an endpoint, not a local port.
             _ => continue,
         };
@@ -606,9 +668,40 @@ pub(crate) fn port_uses(i: &Instance) -> Vec<PortUse> {
                 PortKind::Url => Some(format!("browser.profiles.{}.cdpUrl", b.name)),
                 _ => Some(format!("browser.profiles.{}.cdpPort", b.name)),
             },
+            when,
+            listener: None,
+            account: None,
+            tailnet: false,
         });
     }
     out
+}
+
+/// The ports an instance claims on the host's tailnet node (Tailscale Serve or
+/// Funnel on :443): every gateway of one host shares that node.
+pub(crate) fn tailnet_uses(i: &Instance) -> Vec<PortUse> {
+    i.listeners
+        .iter()
+        .filter(|l| l.tailnet)
+        .map(listener_use)
+        .collect()
+}
+
+fn listener_use(l: &crate::model::Listener) -> PortUse {
+    PortUse {
+        port: l.port.value,
+        what: l.kind.what().into(),
+        origin: l.port.origin.clone(),
+        fallback: false,
+        from_url: false,
+        from_gateway: false,
+        profile: None,
+        key: Some(l.key.clone()),
+        when: l.when.clone(),
+        listener: Some(l.kind),
+        account: l.account.clone(),
+        tailnet: l.tailnet,
+    }
 }
 
 /// The state dir OpenClaw gives an instance when nothing overrides it:

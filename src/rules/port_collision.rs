@@ -2,11 +2,14 @@
 
 use super::{
     PortUse, Rule, RuleMeta, attach, attach_shadowed, binding, by_name, free_cdp_slot,
-    free_port_help, join_and, names, port_uses, to_move,
+    free_port_help, join_and, names, openclaw_cmd, port_uses, tailnet_uses, to_move,
 };
 use crate::finding::{Finding, Severity};
-use crate::model::{Host, Instance};
+use crate::model::{BindWhen, Host, Instance, ListenerKind};
 use std::collections::BTreeMap;
+
+/// why: `extensions/browser/src/plugin-service.ts` `EAGER_BROWSER_CONTROL_SERVICE_ENV`.
+const EAGER_VAR: &str = "OPENCLAW_EAGER_BROWSER_CONTROL_SERVER";
 
 pub static META: RuleMeta = RuleMeta {
     id: "port-collision",
@@ -22,16 +25,26 @@ pub const RULE: Rule = Rule { meta: &META, check };
 type SharedPort<'h> = (i64, Vec<(&'h Instance, PortUse)>);
 
 /// Sorts every port use of every instance and groups equal ports: n log n plus
-/// the findings. All ports shared by the same instances are one finding.
+/// the findings. All ports shared by the same instances for the same reason are
+/// one finding: the derived ports of equal bases together, each fixed listener
+/// (Gmail watcher, Telegram webhook, …) on its own, since moving the base does
+/// not move it.
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    let mut uses: Vec<(i64, &Instance, PortUse)> = binding(host)
-        .flat_map(|i| port_uses(i).into_iter().map(move |u| (u.port, i, u)))
+    // Local ports and tailnet ports are two spaces: `(tailnet, port)`.
+    let mut uses: Vec<((bool, i64), &Instance, PortUse)> = binding(host)
+        .flat_map(|i| {
+            port_uses(i)
+                .into_iter()
+                .chain(tailnet_uses(i))
+                .map(move |u| ((u.tailnet, u.port), i, u))
+        })
         // Ports that fell back to the defaults are `cdp-range-fallback`'s.
         .filter(|(_, _, u)| !u.fallback)
         .collect();
     uses.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
 
-    let mut by_group: BTreeMap<Vec<String>, Vec<SharedPort>> = BTreeMap::new();
+    let mut by_group: BTreeMap<(Vec<String>, Option<ListenerKind>), Vec<SharedPort>> =
+        BTreeMap::new();
     for run in uses.chunk_by(|a, b| a.0 == b.0) {
         let mut owners: Vec<String> = run.iter().map(|(_, i, _)| i.name.clone()).collect();
         owners.dedup();
@@ -39,20 +52,35 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         if owners.len() < 2 || run.iter().all(|(_, _, u)| u.from_url) {
             continue;
         }
+        let listener = run.iter().find_map(|(_, _, u)| u.listener);
         let entry = run.iter().map(|(_, i, u)| (*i, u.clone())).collect();
-        by_group.entry(owners).or_default().push((run[0].0, entry));
+        by_group
+            .entry((owners, listener))
+            .or_default()
+            .push((run[0].0.1, entry));
     }
 
-    for (owners, ports) in by_group {
+    for ((owners, listener), ports) in by_group {
         let group: Vec<&Instance> = owners.iter().map(|n| by_name(host, n)).collect();
-        let mover = to_move(&group);
+        let mover = listener_mover(&group, &ports).unwrap_or_else(|| to_move(&group));
         let list: Vec<String> = ports.iter().map(|(p, _)| format!("`{p}`")).collect();
         let verb = if owners.len() == 2 {
             "both use"
         } else {
             "all use"
         };
-        let what = if list.len() == 1 { "port" } else { "ports" };
+        let whats: Vec<&str> = ports
+            .iter()
+            .flat_map(|(_, users)| users.iter().map(|(_, u)| u.what.as_str()))
+            .collect();
+        let what = match listener {
+            // "both use Gmail watcher port `8788`": one kind of listener on one port.
+            Some(_) if whats.iter().all(|w| *w == whats[0]) && list.len() == 1 => {
+                whats[0].to_string()
+            }
+            _ if list.len() == 1 => "port".into(),
+            _ => "ports".into(),
+        };
         let message = format!("{} {verb} {what} {}", names(&owners), join_and(&list));
         let mut f = Finding::new(&META, message, owners.clone());
         // One label per place that authored a colliding port, the mover's first.
@@ -73,10 +101,23 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                             i.name,
                             u.short()
                         )
+                    } else if is_listener_default(u) {
+                        format!(
+                            "{}, the default with no `{}`",
+                            u.describe(&i.name),
+                            u.key.as_deref().unwrap_or_default()
+                        )
                     } else {
                         u.describe(&i.name)
                     };
                     attach(host, &mut f, &u.origin, text, u.key.as_deref());
+                    if let (BindWhen::Eager, Some(eager)) = (&u.when, &i.browser.eager_control) {
+                        let text = format!(
+                            "`{EAGER_VAR}` makes `{}` bind browser control `{port}` at start",
+                            i.name
+                        );
+                        attach(host, &mut f, eager, text, Some(EAGER_VAR));
+                    }
                     if u.from_gateway {
                         attach_shadowed(&mut f, i);
                     }
@@ -93,7 +134,10 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             let list: Vec<String> = ports
                 .iter()
                 .skip(1)
-                .map(|(p, users)| format!("`{p}` ({})", users[0].1.short()))
+                .map(|(p, users)| {
+                    let u = &users[0].1;
+                    format!("`{p}` ({}, bound {})", u.short(), u.when.describe())
+                })
                 .collect();
             f.notes.push(format!(
                 "with equal gateway ports every derived port is equal too: {}",
@@ -108,9 +152,106 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                 f.notes.push(format!("port `{port}`: {}", roles.join(", ")));
             }
         }
+        f.notes.extend(listener_note(listener, &ports));
+        if !(same_base && ports.len() > 1) {
+            f.notes.extend(lazy_note(&ports));
+        }
         f.help = help(host, mover, &ports);
         out.push(f);
     }
+}
+
+/// The instance that should move a fixed listener: one that has the listener
+/// on the shared port (its key moves just that), the non-default one first.
+/// Tailscale's :443 cannot move, so nobody "moves" it.
+fn listener_mover<'h>(group: &[&'h Instance], ports: &[SharedPort<'h>]) -> Option<&'h Instance> {
+    let owners: Vec<&'h Instance> = group
+        .iter()
+        .copied()
+        .filter(|i| {
+            ports.iter().any(|(_, users)| {
+                users.iter().any(|(o, u)| {
+                    o.name == i.name
+                        && u.listener
+                            .is_some_and(|k| k != ListenerKind::TailscaleServe)
+                })
+            })
+        })
+        .collect();
+    (!owners.is_empty()).then(|| to_move(&owners))
+}
+
+/// A fixed listener on its built-in port (its key unset; the label lands on what
+/// turned the feature on).
+fn is_listener_default(u: &PortUse) -> bool {
+    u.listener
+        .is_some_and(|k| k != ListenerKind::TailscaleServe)
+        && matches!(u.origin, crate::model::Origin::Derived { .. })
+}
+
+/// What a clash on a fixed listener does (observed with real gateways,
+/// `research/footprint.md`).
+fn listener_note(listener: Option<ListenerKind>, ports: &[SharedPort]) -> Option<String> {
+    let (port, users) = ports.first()?;
+    let listener = listener?;
+    if users.iter().any(|(_, u)| u.listener != Some(listener)) {
+        let roles: Vec<String> = users
+            .iter()
+            .map(|(i, u)| format!("the {} of `{}`", u.short(), i.name))
+            .collect();
+        return Some(format!(
+            "{} both bind `{port}` at start: whichever starts second fails to bind it",
+            join_and(&roles)
+        ));
+    }
+    let port = *port;
+    Some(match listener {
+        // why: `src/hooks/gmail-watcher.ts`: "gog serve failed to bind (address already
+        // in use); stopping restarts".
+        ListenerKind::GmailWatch => format!(
+            "the Gmail watcher's `gog serve` binds `{port}` at start; the second one fails with `address already in use` and stops restarting, so that instance silently gets no Gmail push"
+        ),
+        // why: `extensions/telegram/src/webhook.ts` listens; `src/gateway/server-channels.ts`
+        // restarts the exited channel (`MAX_RESTARTS` 10). Observed: "channel exited:
+        // listen EADDRINUSE … 127.0.0.1:8787", "auto-restart attempt 1/10 in 5s".
+        ListenerKind::TelegramWebhook => format!(
+            "each Telegram account in webhook mode listens on its `webhookPort` at start; the second exits with `listen EADDRINUSE 127.0.0.1:{port}` and is restarted, up to 10 times"
+        ),
+        // why: `src/gateway/portals/portal-ingress.ts`: no retry, the gateway fails.
+        ListenerKind::PortalIngress => format!(
+            "the portal ingress listens on `{port}` at start, and a clash stops the whole gateway: `another portal ingress instance is already listening`"
+        ),
+        // why: `src/infra/tailscale.ts`: "Tailscale HTTPS port 443 is already owned…".
+        ListenerKind::TailscaleServe => "all gateways of a host share one tailnet node, which serves `:443` for only one of them: the second claim fails and that gateway exits".into(),
+    })
+}
+
+/// Says which ports of the finding bind only later, so the clash shows only
+/// when the browser is used.
+fn lazy_note(ports: &[SharedPort]) -> Option<String> {
+    let lazy: Vec<String> = ports
+        .iter()
+        .filter(|(_, users)| users.iter().all(|(_, u)| !u.at_start()))
+        .map(|(p, users)| {
+            let mut by: Vec<String> = users
+                .iter()
+                .map(|(i, u)| format!("by `{}` {}", i.name, u.when.describe()))
+                .collect();
+            by.dedup();
+            format!("`{p}` ({})", by.join(", "))
+        })
+        .collect();
+    if lazy.is_empty() {
+        return None;
+    }
+    let list = lazy.join(", ");
+    Some(if lazy.len() == ports.len() {
+        format!(
+            "not bound at start: {list}; both gateways start, and the clash shows only when the browser is used"
+        )
+    } else {
+        format!("not bound at start: {list}")
+    })
 }
 
 /// Move the base when the mover's colliding ports follow from it; otherwise
@@ -129,6 +270,9 @@ fn help(
                 .map(|(_, u)| u)
         })
         .collect();
+    if let Some(l) = mine.iter().find(|u| u.listener.is_some()) {
+        return listener_help(host, mover, l);
+    }
     if let Some(pinned) = mine.iter().find(|u| !u.from_gateway && u.profile.is_some()) {
         let free = free_cdp_slot(host, mover)?;
         let profile = pinned.profile.as_deref().unwrap_or("openclaw");
@@ -139,4 +283,30 @@ fn help(
         ));
     }
     free_port_help(host, mover)
+}
+
+/// Moves a fixed listener to the first port above it that no instance uses and
+/// no gateway's footprint (`B..=B+110`) covers; Tailscale Serve is turned off.
+fn listener_help(host: &Host, mover: &Instance, u: &PortUse) -> Option<String> {
+    let cmd = openclaw_cmd(host, mover);
+    let key = u.key.as_deref()?;
+    let whose = match &u.account {
+        Some(a) => format!("of account `{a}` of `{}`", mover.name),
+        None => format!("of `{}`", mover.name),
+    };
+    if u.listener == Some(ListenerKind::TailscaleServe) {
+        return Some(format!(
+            "serve only one gateway of this host on the tailnet: `{cmd} config set {key} off`"
+        ));
+    }
+    let free = super::free_listener_port(host, u.port)?;
+    let what = u.what.trim_end_matches(" port");
+    let proxy = if u.listener == Some(ListenerKind::TelegramWebhook) {
+        " and point the proxy behind `webhookUrl` at it"
+    } else {
+        ""
+    };
+    Some(format!(
+        "move the {what} {whose} to a free port: `{cmd} config set {key} {free}`{proxy}"
+    ))
 }

@@ -34,6 +34,10 @@ fn same_machine_key(e: &Endpoint) -> (String, i64) {
 
 fn configured(i: &Instance) -> Vec<Use<'_>> {
     let mut out: Vec<Use> = Vec::new();
+    // A disabled browser plugin attaches to nothing (see `resolve/browser/state.rs`).
+    if !i.browser.enabled() {
+        return out;
+    }
     if let Some(e) = &i.cdp_url {
         out.push(Use {
             instance: i,
