@@ -18,5 +18,6 @@ pub mod resolve;
 pub mod rules;
 pub mod secrets;
 pub mod source;
+pub mod wrapper;
 
 pub use host::{HostRequest, build_host};

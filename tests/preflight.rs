@@ -1,5 +1,5 @@
 //! `clawfence preflight`: static findings and live probes for one instance, then
-//! `exec` of the real command, or exit 1 and no launch.
+//! `exec` of the real command, or exit 78 (1 without a command) and no launch.
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use std::net::TcpListener;
@@ -124,11 +124,11 @@ fn a_static_collision_blocks_the_launch() {
     let home = home_with(&[
         (
             ".openclaw/openclaw.json",
-            format!("{{ gateway: {{ port: {base} }} }}"),
+            format!("{{ gateway: {{ mode: 'local', port: {base} }} }}"),
         ),
         (
             ".openclaw-rescue/openclaw.json",
-            format!("{{ gateway: {{ port: {base} }} }}"),
+            format!("{{ gateway: {{ mode: 'local', bind: 'loopback', port: {base} }} }}"),
         ),
     ]);
     let out = preflight(
@@ -143,7 +143,7 @@ fn a_static_collision_blocks_the_launch() {
             "echo launched",
         ],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(78), "a refused command exits 78");
     assert!(out.stdout.is_empty(), "the command did not run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("error[port-collision]"), "{stderr}");

@@ -63,6 +63,8 @@ impl GatewayArgs {
 }
 
 /// What a list of words runs.
+// One per command line read, never stored in bulk: boxing would only cost callers.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invocation {
     /// OpenClaw's foreground gateway (`gateway`, `gateway run`).
