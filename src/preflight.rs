@@ -380,6 +380,27 @@ fn secret_configured(i: &Instance, path: &[&str]) -> bool {
     }
 }
 
+/// `formatCliCommand` (`src/cli/command-format.ts`): OpenClaw's messages name
+/// commands with the running profile added (`openclaw --profile rescue setup`).
+fn format_cli_command(i: &Instance, command: &str) -> String {
+    match i
+        .env
+        .non_blank("OPENCLAW_PROFILE")
+        .and_then(crate::ports::normalize_profile_name)
+    {
+        Some(p) => command.replacen("openclaw", &format!("openclaw --profile {p}"), 1),
+        None => command.to_string(),
+    }
+}
+
+/// OpenClaw's words for a missing config (`getGatewayStartGuardErrors`).
+fn missing_config_words(i: &Instance) -> String {
+    format!(
+        "Missing config. Run `{}` or set gateway.mode=local (or pass --allow-unconfigured).",
+        format_cli_command(i, "openclaw setup")
+    )
+}
+
 /// Levenshtein distance, for "did you mean".
 fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -428,9 +449,10 @@ fn start_guard(host: &Host, i: &Instance, t: &Target, req: &Request) -> Vec<Find
             ),
             vec![name.clone()],
         );
-        f.notes.push(
-            "`openclaw gateway` would stop at once: \"Missing config. Run `openclaw setup` or set gateway.mode=local (or pass --allow-unconfigured).\"".into(),
-        );
+        f.notes.push(format!(
+            "`openclaw gateway` would stop with exit code 78: \"{}\"",
+            missing_config_words(i)
+        ));
         f.help = Some(match best {
             Some((_, "default")) => {
                 "did you mean the default instance? drop `--profile`".to_string()
@@ -452,8 +474,10 @@ fn start_guard(host: &Host, i: &Instance, t: &Target, req: &Request) -> Vec<Find
             format!("`{opt} {value}` of `{name}` is refused by the gateway"),
             vec![name.clone()],
         );
-        f.notes
-            .push(format!("`openclaw gateway` stops with: \"{words}\""));
+        // why: `runGatewayCommandOnce` exits 1, not 78, for a bad option.
+        f.notes.push(format!(
+            "`openclaw gateway` stops with exit code 1: \"{words}\""
+        ));
         f.help = Some(match *opt {
             "--port" => format!(
                 "pass a port in `1..=65535`, e.g. `--port {}`",
@@ -476,7 +500,10 @@ fn start_guard(host: &Host, i: &Instance, t: &Target, req: &Request) -> Vec<Find
             ),
             vec![name.clone()],
         );
-        f.notes.push("`openclaw gateway` stops with: \"Missing config. Run `openclaw setup` or set gateway.mode=local (or pass --allow-unconfigured).\"".into());
+        f.notes.push(format!(
+            "`openclaw gateway` stops with exit code 78: \"{}\"",
+            missing_config_words(i)
+        ));
         f.notes.push(rules::origin_note(
             host,
             "the config path",
@@ -500,12 +527,22 @@ fn start_guard(host: &Host, i: &Instance, t: &Target, req: &Request) -> Vec<Find
         if current.as_deref() != Some("local") {
             let (message, words) = match &current {
                 None => (
-                    format!("`gateway.mode` of `{name}` is not set, so the gateway refuses to start"),
-                    "Gateway start blocked: existing config is missing gateway.mode. Treat this as suspicious or clobbered config.".to_string(),
+                    format!(
+                        "`gateway.mode` of `{name}` is not set, so the gateway refuses to start"
+                    ),
+                    format!(
+                        "Gateway start blocked: existing config is missing gateway.mode. Treat this as suspicious or clobbered config. Re-run `{}` or `{}`, set gateway.mode=local manually, or pass --allow-unconfigured.",
+                        format_cli_command(i, "openclaw onboard --mode local"),
+                        format_cli_command(i, "openclaw setup")
+                    ),
                 ),
                 Some(m) => (
-                    format!("`gateway.mode` of `{name}` is `{m}`, not `local`, so the gateway refuses to start"),
-                    format!("Gateway start blocked: set gateway.mode=local (current: {m}) or pass --allow-unconfigured."),
+                    format!(
+                        "`gateway.mode` of `{name}` is `{m}`, not `local`, so the gateway refuses to start"
+                    ),
+                    format!(
+                        "Gateway start blocked: set gateway.mode=local (current: {m}) or pass --allow-unconfigured."
+                    ),
                 ),
             };
             let mut f = Finding::new(&GATEWAY_MODE, message, vec![name.clone()]);
