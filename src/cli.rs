@@ -29,8 +29,10 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the port map of every instance on the host.
     Ports(PortsArgs),
-    /// Check one instance against the host and the live ports, then launch the
-    /// command after `--` (or, with none, only report: `--preflight-only`).
+    /// Check one instance (the one the command after `--` starts) against
+    /// OpenClaw's start guard, the host and the live ports, then exec the command;
+    /// exit 78 when it is refused. With no command, or `--preflight-only`, only
+    /// report (exit 1 on findings).
     Preflight(PreflightArgs),
     /// Write a wrapper for `openclaw gateway install --wrapper PATH`: the service
     /// then runs `clawfence preflight` first, which execs the real gateway.

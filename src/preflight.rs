@@ -401,22 +401,6 @@ fn missing_config_words(i: &Instance) -> String {
     )
 }
 
-/// Levenshtein distance, for "did you mean".
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 /// OpenClaw's own start guard (`src/cli/gateway-cli/run.ts` `runGatewayCommandOnce`
 /// and `src/cli/gateway-cli/pre-bootstrap.ts` `getGatewayStartGuardErrors`), said
 /// before anything else: every case makes `gateway run` exit without starting.
@@ -438,7 +422,12 @@ fn start_guard(host: &Host, i: &Instance, t: &Target, req: &Request) -> Vec<Find
             .collect();
         let best = profiles
             .iter()
-            .map(|o| (distance(&p.to_lowercase(), &o.to_lowercase()), *o))
+            .map(|o| {
+                (
+                    strsim::levenshtein(&p.to_lowercase(), &o.to_lowercase()),
+                    *o,
+                )
+            })
             .filter(|(d, o)| *d <= 2.max(o.chars().count() / 3))
             .min();
         let mut f = Finding::new(
