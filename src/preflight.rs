@@ -412,7 +412,7 @@ fn start_guard(host: &Host, i: &Instance, t: &Target, req: &Request) -> Vec<Find
     // A profile asked for by name (not through a service's environment) whose
     // directory does not exist: a typo, or a profile never set up.
     let asked = t.spec.profile.as_deref().or(req.profile.as_deref());
-    let unknown = asked.filter(|_| !i.state_dir.value.exists());
+    let unknown = asked.filter(|_| !i.state_dir.value.exists() && !i.config_path.value.exists());
     if let Some(p) = unknown {
         let profiles: Vec<&str> = host
             .instances
@@ -756,9 +756,21 @@ fn instance_of<'h>(host: &'h Host, h: &Holder) -> Option<&'h Instance> {
         .flatten()
 }
 
-/// `pid 4242 (`node openclaw.mjs gateway`)`.
+/// `pid 4242 (`node openclaw.mjs gateway`)`, with `--token`/`--password` values
+/// masked.
 fn who(h: &Holder) -> String {
-    let cmd: String = h.command.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut words: Vec<String> = h.command.split_whitespace().map(str::to_string).collect();
+    if let Invocation::Gateway(g) = crate::load::argv::classify(&words) {
+        for &k in &g.secret_words {
+            if let Some(w) = words.get_mut(k) {
+                *w = match w.split_once('=') {
+                    Some((flag, _)) if flag.starts_with("--") => format!("{flag}=***"),
+                    _ => "***".to_string(),
+                };
+            }
+        }
+    }
+    let cmd: String = words.join(" ");
     let cmd: String = cmd.chars().take(80).collect();
     if cmd.is_empty() {
         format!("pid `{}`", h.pid)
@@ -985,4 +997,36 @@ fn state_lock(i: &Instance) -> Option<(u32, Option<String>)> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_holders_command_line_never_shows_its_token() {
+        let h = Holder {
+            pid: 42,
+            command: "node /x/openclaw.mjs gateway --token s3cret --password=pw1 --port 1".into(),
+            environ: vec![],
+        };
+        let shown = who(&h);
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("pw1"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("--token *** --password=*** --port 1"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn port_options_are_read_as_openclaw_reads_them() {
+        assert_eq!(parse_port_option("19001"), Some(19001));
+        assert_eq!(parse_port_option("+019001"), Some(19001));
+        for bad in ["0", "65536", "abc", "1e4", "-1", "", "19001x"] {
+            assert_eq!(parse_port_option(bad), None, "{bad}");
+        }
+    }
 }

@@ -84,14 +84,11 @@ pub fn plan(
     node: Option<&Path>,
     path_env: Option<&std::ffi::OsStr>,
 ) -> Result<Plan, String> {
-    let entry = std::fs::canonicalize(openclaw)
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let given = crate::load::resolve_lexical(&cwd, openclaw);
+    let entry = std::fs::canonicalize(&given)
         .map_err(|e| format!("cannot use `{}`: {e}", openclaw.display()))?;
-    if !is_executable(&entry) && node.is_none() {
-        return Err(format!(
-            "`{}` is not an executable file",
-            openclaw.display()
-        ));
-    }
     let first_line = std::fs::read(&entry)
         .ok()
         .map(|b| {
@@ -117,8 +114,24 @@ pub fn plan(
             })?;
             vec![n, entry]
         }
-        (None, None) => vec![entry],
+        // A program of its own: exec'd as given (absolute), not by its target.
+        (None, None) if is_executable(&entry) => vec![given],
+        (None, None) => {
+            return Err(format!(
+                "`{}` is not an executable file",
+                openclaw.display()
+            ));
+        }
     };
+    // The wrapper is only useful if preflight can tell which instance it starts.
+    let mut words: Vec<String> = program.iter().map(|p| p.display().to_string()).collect();
+    words.push("gateway".into());
+    if crate::load::argv::classify(&words).gateway().is_none() {
+        return Err(format!(
+            "`{}` does not look like OpenClaw's CLI (`openclaw`, `openclaw.mjs` or `…/openclaw/dist/index.js`); pass the real one with `--openclaw`",
+            words[..words.len() - 1].join(" ")
+        ));
+    }
     let clawfence = std::fs::canonicalize(clawfence)
         .map_err(|e| format!("cannot use `{}`: {e}", clawfence.display()))?;
     Ok(Plan { clawfence, program })

@@ -822,3 +822,59 @@ fn the_commands_leading_assignments_are_its_environment() {
         .unwrap();
     assert_eq!(text(&out.stdout), "bar\n", "{}", text(&out.stderr));
 }
+
+#[test]
+fn the_wrapper_names_node_and_openclaw_by_absolute_path() {
+    // A global npm install: `bin/openclaw` links to `…/openclaw/openclaw.mjs`,
+    // a `#!/usr/bin/env node` script; the service PATH may lack node's directory.
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("lib/node_modules/openclaw");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("openclaw.mjs"), "#!/usr/bin/env node\n").unwrap();
+    let node = fake(&dir.path().join("node"), "node");
+    std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(pkg.join("openclaw.mjs"), dir.path().join("bin/openclaw")).unwrap();
+    let out = cargo_bin_cmd!("clawfence")
+        .args(["wrapper", "--openclaw"])
+        .arg(dir.path().join("bin/openclaw"))
+        .env("PATH", node.parent().unwrap())
+        .output()
+        .unwrap();
+    let script = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap().display().to_string();
+    assert!(
+        script.contains(&format!(
+            "preflight -- '{}' '{}' \"$@\"",
+            real(&node),
+            real(&pkg.join("openclaw.mjs"))
+        )),
+        "{script}"
+    );
+    assert!(text(&out.stderr).contains("gateway install --wrapper PATH --force"));
+    // Something that is not OpenClaw, or a file clawfence did not write, is refused.
+    let out = cargo_bin_cmd!("clawfence")
+        .args(["wrapper", "--openclaw", "/bin/sh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("does not look like OpenClaw's CLI"));
+    let mine = dir.path().join("mine");
+    std::fs::write(&mine, "#!/bin/sh\necho mine\n").unwrap();
+    let out = cargo_bin_cmd!("clawfence")
+        .args(["wrapper", "--node"])
+        .arg(&node)
+        .arg("--openclaw")
+        .arg(pkg.join("openclaw.mjs"))
+        .arg("--output")
+        .arg(&mine)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("pass `--force` to replace it"));
+    assert_eq!(
+        std::fs::read_to_string(&mine).unwrap(),
+        "#!/bin/sh\necho mine\n"
+    );
+}
