@@ -272,40 +272,63 @@ fn target<'a>(req: &'a Request) -> Target<'a> {
 
 /// Gives the resolved target the name of the discovered instance with the same
 /// state dir (that is which instance it is, whatever selected it), replacing that
-/// one; else the profile it runs, else its state dir.
+/// one; else the profile it runs, else its state dir. Every other instance with
+/// the same state dir and config file is the same gateway seen from another
+/// place (a profile dir and a service unit) and goes too; one with the same state
+/// dir and another config stays, and shares the state dir.
 fn adopt_name(host: &mut Host, wanted: &str) -> String {
     let Some(at) = host.instances.iter().position(|i| i.name == PROVISIONAL) else {
         return wanted.to_string();
     };
     let dir = rules::canonical(&host.instances[at].state_dir.value);
-    let same = host
-        .instances
-        .iter()
-        .position(|i| i.name != PROVISIONAL && rules::canonical(&i.state_dir.value) == dir);
-    let name = match same {
-        Some(k) => {
-            let other = host.instances.remove(k);
-            let at = host
+    let config = rules::canonical(&host.instances[at].config_path.value);
+    let same_dir =
+        |i: &Instance| i.name != PROVISIONAL && rules::canonical(&i.state_dir.value) == dir;
+    let same = |i: &Instance| same_dir(i) && rules::canonical(&i.config_path.value) == config;
+    // Prefer a profile dir or `~/.openclaw` over other places it was seen.
+    let pick = |f: &dyn Fn(&Instance) -> bool| {
+        host.instances
+            .iter()
+            .filter(|i| f(i))
+            .min_by_key(|i| i.kind == InstanceKind::Explicit)
+            .map(|i| i.name.clone())
+    };
+    let matched = pick(&same).or_else(|| pick(&same_dir));
+    let name = match matched {
+        Some(m) => {
+            let other = host
                 .instances
                 .iter()
-                .position(|i| i.name == PROVISIONAL)
+                .find(|i| i.name == m)
+                .map(|i| (i.kind.clone(), i.profile.clone()))
+                .expect("just found");
+            let drop: Vec<String> = host
+                .instances
+                .iter()
+                .filter(|i| i.name == m || same(i))
+                .map(|i| i.name.clone())
+                .collect();
+            host.instances.retain(|i| !drop.contains(&i.name));
+            let t = host
+                .instances
+                .iter_mut()
+                .find(|i| i.name == PROVISIONAL)
                 .expect("still there");
-            let t = &mut host.instances[at];
-            t.kind = other.kind;
+            t.kind = other.0;
             if t.profile.is_none() {
-                t.profile = other.profile;
+                t.profile = other.1;
             }
-            other.name
+            m
         }
         None if !host.instances.iter().any(|i| i.name == wanted) => wanted.to_string(),
         None => host.shown(&host.instances[at].state_dir.value),
     };
-    let at = host
+    let t = host
         .instances
-        .iter()
-        .position(|i| i.name == PROVISIONAL)
+        .iter_mut()
+        .find(|i| i.name == PROVISIONAL)
         .expect("still there");
-    host.instances[at].name = name.clone();
+    t.name = name.clone();
     host.instances.sort_by(|a, b| a.name.cmp(&b.name));
     name
 }
@@ -1018,6 +1041,66 @@ mod tests {
         assert!(
             shown.contains("--token *** --password=*** --port 1"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn one_gateway_seen_from_two_places_is_one_target() {
+        // A service unit (explicit instance) with rescue's state dir and config is
+        // `rescue` itself; one with rescue's state dir and its own config is not.
+        let home = tempfile::tempdir().unwrap();
+        let state = home.path().join(".openclaw-rescue");
+        std::fs::create_dir_all(&state).unwrap();
+        let config = state.join("openclaw.json");
+        std::fs::write(&config, "{ gateway: { mode: 'local', port: 19789 } }").unwrap();
+        std::fs::write(
+            home.path().join("other.json"),
+            "{ gateway: { mode: 'local', port: 19900 } }",
+        )
+        .unwrap();
+        let svc = |name: &str, config: &Path| {
+            let mut s = Spec::explicit(name, config, Origin::Flag("unit".into()));
+            s.env.push((
+                "OPENCLAW_STATE_DIR".into(),
+                state.display().to_string(),
+                Origin::Flag("unit".into()),
+            ));
+            s
+        };
+        let mut host = HostRequest::home(home.path().into(), home.path().into());
+        host.explicit = vec![
+            svc("same", &config),
+            svc("other", &home.path().join("other.json")),
+        ];
+        let mut env = Env::new();
+        env.set(
+            "HOME",
+            home.path().display().to_string(),
+            Origin::Flag("--home".into()),
+        );
+        let out = run(
+            Request {
+                host,
+                profile: Some("rescue".into()),
+                port: None,
+                bind: None,
+                env,
+                probe: false,
+                command: None,
+                selection: Selection::default(),
+            },
+            Severity::Error,
+        )
+        .unwrap();
+        let names: Vec<&str> = out.host.instances.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(out.target, "rescue");
+        assert_eq!(names, ["other", "rescue"]);
+        assert!(
+            out.findings
+                .iter()
+                .any(|f| f.rule.id == "shared-state-dir" && f.instances == ["other", "rescue"]),
+            "{:?}",
+            out.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
         );
     }
 
