@@ -1,6 +1,8 @@
 //! `clawfence preflight`: static findings and live probes for one instance, then
 //! `exec` of the real command, or exit 78 (1 without a command) and no launch.
 
+mod common;
+
 use assert_cmd::cargo::cargo_bin_cmd;
 use std::net::TcpListener;
 use std::path::Path;
@@ -877,4 +879,87 @@ fn the_wrapper_names_node_and_openclaw_by_absolute_path() {
         std::fs::read_to_string(&mine).unwrap(),
         "#!/bin/sh\necho mine\n"
     );
+}
+
+#[test]
+fn preflights_own_findings_follow_the_message_style() {
+    use clawfence::load::argv::classify;
+    use clawfence::load::env::Env;
+    use clawfence::model::Origin;
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "{ gateway: { bind: 'loopback', port: 19789 } }",
+            &["openclaw", "--profile", "rescue", "gateway"],
+        ),
+        (
+            "{ gateway: { mode: 'remote', bind: 'loopback' } }",
+            &["openclaw", "--profile", "rescue", "gateway"],
+        ),
+        (
+            "{ gateway: { mode: 'local', bind: 'lan' } }",
+            &[
+                "openclaw",
+                "--profile",
+                "rescue",
+                "gateway",
+                "--port",
+                "x",
+                "--bind",
+                "wan",
+            ],
+        ),
+        (
+            "{ gateway: { mode: 'local', bind: 'loopback' } }",
+            &["openclaw", "--profile", "rescu", "gateway"],
+        ),
+        (
+            "{ gateway: { mode: 'local', bind: 'loopback' } }",
+            &["openclaw", "--dev", "--profile", "x", "gateway"],
+        ),
+        ("-", &["openclaw", "--profile", "rescue", "gateway"]),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (config, words) in cases {
+        let home = two_instances(18789, 19789);
+        let file = home.path().join(".openclaw-rescue/openclaw.json");
+        match *config {
+            "-" => std::fs::remove_file(file).unwrap(),
+            c => std::fs::write(file, c).unwrap(),
+        }
+        std::fs::remove_dir_all(home.path().join(".openclaw")).unwrap();
+        let mut env = Env::new();
+        env.set(
+            "HOME",
+            home.path().display().to_string(),
+            Origin::Flag("--home".into()),
+        );
+        let out = clawfence::preflight::run(
+            clawfence::preflight::Request {
+                host: clawfence::HostRequest::home(home.path().into(), home.path().into()),
+                profile: Some("main".into()),
+                port: None,
+                bind: None,
+                env,
+                probe: false,
+                command: Some(classify(words)),
+                selection: Default::default(),
+            },
+            clawfence::finding::Severity::Info,
+        )
+        .unwrap();
+        assert!(!out.findings.is_empty(), "{words:?}");
+        seen.extend(out.findings.iter().map(|f| f.rule.id));
+        assert_eq!(common::style_problems(&out.findings), Vec::<String>::new());
+    }
+    for id in [
+        "missing-config",
+        "gateway-mode",
+        "bind-without-auth",
+        "invalid-option",
+        "unknown-profile",
+        "command-mismatch",
+        "command-refused",
+    ] {
+        assert!(seen.contains(id), "{id} was not produced: {seen:?}");
+    }
 }
