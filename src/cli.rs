@@ -178,4 +178,7 @@ pub struct WrapperArgs {
     /// The profile of the service, for the install command printed.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+    /// Options the wrapper passes to `clawfence preflight`, e.g. `-- --skip shared-workspace`.
+    #[arg(last = true, value_name = "PREFLIGHT_OPTION")]
+    pub preflight_args: Vec<String>,
 }

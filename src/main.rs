@@ -215,8 +215,28 @@ fn wrapper(args: WrapperArgs) -> Result<ExitCode> {
         Some(p) => p.clone(),
         None => std::env::current_exe().context("cannot find this clawfence's own path")?,
     };
-    let plan = clawfence::wrapper::plan(&me, &openclaw, args.node.as_deref(), path.as_deref())
+    let mut plan = clawfence::wrapper::plan(&me, &openclaw, args.node.as_deref(), path.as_deref())
         .map_err(anyhow::Error::msg)?;
+    // They are checked here, not first at the service's next start.
+    let mut probe = vec!["clawfence".to_string(), "preflight".to_string()];
+    probe.extend(args.preflight_args.iter().cloned());
+    let parsed = <Cli as clap::Parser>::try_parse_from(&probe).map_err(|e| {
+        anyhow::anyhow!(
+            "the options after `--` are not `clawfence preflight`'s: {}",
+            e.to_string()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+        )
+    })?;
+    if let Command::Preflight(p) = parsed.command {
+        preflight_selection(&p.only, &p.skip)?;
+    }
+    if let Some(bad) = args.preflight_args.iter().find(|a| *a == "--") {
+        anyhow::bail!("`{bad}` after `--`: the wrapper adds the command itself");
+    }
+    plan.preflight_args = args.preflight_args.clone();
     let text = clawfence::wrapper::script(&plan);
     let profile = match args.profile.as_deref().map(str::trim) {
         Some(p) if !p.is_empty() && !p.eq_ignore_ascii_case("default") => {

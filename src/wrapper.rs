@@ -20,23 +20,34 @@ pub struct Plan {
     pub clawfence: PathBuf,
     /// `[node, entry]` for a `#!/usr/bin/env node` script, else `[openclaw]`.
     pub program: Vec<PathBuf>,
+    /// Options for `clawfence preflight` itself (`--skip ID`, `--no-probe`).
+    pub preflight_args: Vec<String>,
 }
 
 /// `'…'` for sh, with `'` written as `'\''`.
 fn sh_quote(p: &Path) -> String {
-    format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
+    sh_word(&p.display().to_string())
+}
+
+fn sh_word(w: &str) -> String {
+    format!("'{}'", w.replace('\'', r"'\''"))
 }
 
 /// The wrapper's text.
 pub fn script(plan: &Plan) -> String {
     let program: Vec<String> = plan.program.iter().map(|p| sh_quote(p)).collect();
+    let options: String = plan
+        .preflight_args
+        .iter()
+        .map(|a| format!(" {}", sh_word(a)))
+        .collect();
     format!(
         "#!/bin/sh\n\
          {MARKER} for `openclaw gateway install --wrapper`.\n\
          # It checks the instance this service starts (its arguments and environment),\n\
          # then execs the gateway: same pid, arguments untouched. On a refusal it exits\n\
          # 78, which the unit's RestartPreventExitStatus=78 keeps from restarting.\n\
-         exec {} preflight -- {} \"$@\"\n",
+         exec {} preflight{options} -- {} \"$@\"\n",
         sh_quote(&plan.clawfence),
         program.join(" ")
     )
@@ -134,7 +145,11 @@ pub fn plan(
     }
     let clawfence = std::fs::canonicalize(clawfence)
         .map_err(|e| format!("cannot use `{}`: {e}", clawfence.display()))?;
-    Ok(Plan { clawfence, program })
+    Ok(Plan {
+        clawfence,
+        program,
+        preflight_args: vec![],
+    })
 }
 
 /// Writes the wrapper atomically with mode 0755. A file that is not a wrapper
@@ -189,6 +204,7 @@ mod tests {
         let plan = Plan {
             clawfence: "/opt/it's/clawfence".into(),
             program: vec!["/n/node".into(), "/p/openclaw.mjs".into()],
+            preflight_args: vec!["--skip".into(), "shared-workspace".into()],
         };
         let s = script(&plan);
         assert!(s.starts_with("#!/bin/sh\n"));

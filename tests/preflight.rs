@@ -855,6 +855,33 @@ fn the_wrapper_names_node_and_openclaw_by_absolute_path() {
         "{script}"
     );
     assert!(text(&out.stderr).contains("gateway install --wrapper PATH --force"));
+    // Options for preflight itself go into the wrapper, checked first.
+    let with = |extra: &[&str]| {
+        cargo_bin_cmd!("clawfence")
+            .args(["wrapper", "--node"])
+            .arg(&node)
+            .arg("--openclaw")
+            .arg(pkg.join("openclaw.mjs"))
+            .arg("--")
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = with(&["--skip", "shared-workspace", "--no-probe"]);
+    assert!(
+        text(&out.stdout).contains("preflight '--skip' 'shared-workspace' '--no-probe' -- "),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = with(&["--skip", "shared-worksp"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no check `shared-worksp`"));
+    let out = with(&["--bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("are not `clawfence preflight`'s: unexpected argument '--bogus'")
+    );
     // Something that is not OpenClaw, or a file clawfence did not write, is refused.
     let out = cargo_bin_cmd!("clawfence")
         .args(["wrapper", "--openclaw", "/bin/sh"])
