@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(s.lines().nth(1).map(|l| l.starts_with(MARKER)), Some(true));
         assert!(
             s.contains(
-                r#"exec '/opt/it'\''s/clawfence' preflight -- '/n/node' '/p/openclaw.mjs' "$@""#
+                r#"exec '/opt/it'\''s/clawfence' preflight '--skip' 'shared-workspace' -- '/n/node' '/p/openclaw.mjs' "$@""#
             ),
             "{s}"
         );
