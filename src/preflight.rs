@@ -80,6 +80,14 @@ pub static BIND_WITHOUT_AUTH: RuleMeta = RuleMeta {
     docs: "",
 };
 
+pub static MISSING_PASSWORD: RuleMeta = RuleMeta {
+    id: "missing-password",
+    group: "preflight",
+    default_severity: Severity::Error,
+    summary: "gateway auth is `password` but no password is set, so the gateway refuses to start",
+    docs: "",
+};
+
 pub static INVALID_OPTION: RuleMeta = RuleMeta {
     id: "invalid-option",
     group: "preflight",
@@ -122,6 +130,7 @@ pub static CHECKS: &[&RuleMeta] = &[
     &GATEWAY_MODE,
     &INVALID_OPTION,
     &MISSING_CONFIG,
+    &MISSING_PASSWORD,
     &PORT_IN_USE,
     &STATE_LOCKED,
     &UNKNOWN_PROFILE,
@@ -583,12 +592,13 @@ fn start_guard(host: &Host, i: &Instance, t: &Target, req: &Request) -> Vec<Find
     // why: `runGatewayCommandOnce` refuses a non-loopback bind without a shared
     // secret (`shouldBlockGatewayBindWithoutExplicitAuth`); the auth mode defaults
     // to `password` when one is set, else `token` (`finalizeResolvedGatewayAuth`,
-    // `src/gateway/auth-resolve.ts`); tokens and passwords come from the config,
+    // `src/gateway/auth-resolve.ts`), and before that it refuses mode `password`
+    // without a password; tokens and passwords come from the config,
     // `OPENCLAW_GATEWAY_TOKEN`/`OPENCLAW_GATEWAY_PASSWORD` or `--token`/`--password`.
     let (hosts, _) = bind_hosts(i, t.bind);
     let tailnet = matches!(t.bind.or_else(|| config_bind(i)), Some(BindMode::Tailnet));
     let exposed = !tailnet && hosts.first().is_some_and(|h| !h.is_loopback());
-    if exposed && i.config.is_some() {
+    if i.config.is_some() {
         let g = t.gateway;
         let token = g.is_some_and(|g| g.token)
             || secret_configured(i, &["gateway", "auth", "token"])
@@ -601,7 +611,27 @@ fn start_guard(host: &Host, i: &Instance, t: &Target, req: &Request) -> Vec<Find
             .or_else(|| config_str(i, &["gateway", "auth", "mode"]).map(|(s, _)| s.to_string()))
             .unwrap_or_else(|| if password { "password" } else { "token" }.into());
         let secret = (mode == "token" && token) || (mode == "password" && password);
-        if !secret && mode != "trusted-proxy" {
+        if mode == "password" && !password {
+            let mut f = Finding::new(
+                &MISSING_PASSWORD,
+                format!(
+                    "gateway auth of `{name}` is `password` but no password is set, so the gateway refuses to start"
+                ),
+                vec![name.clone()],
+            );
+            if let Some((_, span)) = config_str(i, &["gateway", "auth", "mode"]) {
+                f.primary = Some(crate::finding::Label {
+                    location: crate::load::Location::Span(span),
+                    message: format!("auth mode of `{name}`"),
+                    target: Some("gateway.auth.mode".into()),
+                });
+            }
+            f.notes.push("`openclaw gateway` stops with exit code 78: \"Gateway auth is set to password, but no password is configured. Set gateway.auth.password (or OPENCLAW_GATEWAY_PASSWORD), or pass --password.\"".into());
+            f.help = Some(format!(
+                "`{cmd} config set gateway.auth.password <PASSWORD>`, or start it with `OPENCLAW_GATEWAY_PASSWORD`"
+            ));
+            out.push(f);
+        } else if exposed && !secret && mode != "trusted-proxy" {
             let bind = t
                 .bind
                 .or_else(|| config_bind(i))

@@ -701,13 +701,24 @@ fn a_lan_bind_needs_a_token_or_a_password() {
         RESCUE,
     );
     assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
-    // `--auth password` with only a token is still refused.
+    // `--auth password` with only a token is refused, on any bind, before the bind.
     let mut words = RESCUE.to_vec();
     words.extend(["--auth", "password", "--token", "s3cretTokenValue"]);
     let out = guarded(Some(lan), &[], &words);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(78), "{stderr}");
     assert!(!stderr.contains("s3cretTokenValue"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error[missing-password]: gateway auth of `rescue` is `password` but no password is set"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\"Gateway auth is set to password, but no password is configured. Set gateway.auth.password (or OPENCLAW_GATEWAY_PASSWORD), or pass --password.\""),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("bind-without-auth"), "{stderr}");
 }
 
 #[test]
@@ -944,6 +955,10 @@ fn preflights_own_findings_follow_the_message_style() {
             &["openclaw", "--dev", "--profile", "x", "gateway"],
         ),
         ("-", &["openclaw", "--profile", "rescue", "gateway"]),
+        (
+            "{ gateway: { mode: 'local', bind: 'loopback', auth: { mode: 'password' } } }",
+            &["openclaw", "--profile", "rescue", "gateway"],
+        ),
     ];
     let mut seen = std::collections::BTreeSet::new();
     for (config, words) in cases {
@@ -980,6 +995,7 @@ fn preflights_own_findings_follow_the_message_style() {
     }
     for id in [
         "missing-config",
+        "missing-password",
         "gateway-mode",
         "bind-without-auth",
         "invalid-option",
