@@ -93,6 +93,8 @@ fn main() {
             bind: None,
             env,
             probe: true,
+            command: None,
+            selection: Default::default(),
         };
         preflight::run(request, Severity::Error).unwrap()
     });

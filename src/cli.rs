@@ -29,9 +29,14 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the port map of every instance on the host.
     Ports(PortsArgs),
-    /// Check one instance against the host and the live ports, then launch the
-    /// command after `--` (or, with none, only report: `--preflight-only`).
+    /// Check one instance (the one the command after `--` starts) against
+    /// OpenClaw's start guard, the host and the live ports, then exec the command;
+    /// exit 78 when it is refused. With no command, or `--preflight-only`, only
+    /// report (exit 1 on findings).
     Preflight(PreflightArgs),
+    /// Write a wrapper for `openclaw gateway install --wrapper PATH`: the service
+    /// then runs `clawfence preflight` first, which execs the real gateway.
+    Wrapper(WrapperArgs),
     /// List the rules.
     Rules {
         /// Output format.
@@ -183,7 +188,18 @@ pub struct PreflightArgs {
     /// Skip the live checks (bind probes, the state lock).
     #[arg(long)]
     pub no_probe: bool,
+    /// Only report, never launch the command (exit 0 clean, 1 findings).
+    #[arg(long)]
+    pub preflight_only: bool,
+    /// Run only this check: a rule id or a preflight check id (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+    /// Do not run this check (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub skip: Vec<String>,
     /// The command to run when nothing blocks it, e.g. `-- openclaw --profile rescue gateway`.
+    /// When it runs OpenClaw's gateway, its own argv and environment decide the
+    /// instance; a refusal then exits 78.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
 }
@@ -212,4 +228,30 @@ pub enum PortsFormat {
     Svg,
     /// The SVG in an HTML page, with details on hover.
     Html,
+}
+
+#[derive(Debug, Args)]
+pub struct WrapperArgs {
+    /// The openclaw to launch [default: `openclaw` on PATH]; made absolute.
+    #[arg(long, value_name = "PATH")]
+    pub openclaw: Option<PathBuf>,
+    /// The node that runs it, when it is a `#!/usr/bin/env node` script
+    /// [default: `node` on PATH]; made absolute.
+    #[arg(long, value_name = "PATH")]
+    pub node: Option<PathBuf>,
+    /// The clawfence the wrapper runs [default: this one].
+    #[arg(long, value_name = "PATH")]
+    pub clawfence: Option<PathBuf>,
+    /// Write the wrapper here (mode 0755) instead of printing it.
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing file at `--output` that clawfence did not write.
+    #[arg(long)]
+    pub force: bool,
+    /// The profile of the service, for the install command printed.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Options the wrapper passes to `clawfence preflight`, e.g. `-- --skip shared-workspace`.
+    #[arg(last = true, value_name = "PREFLIGHT_OPTION")]
+    pub preflight_args: Vec<String>,
 }

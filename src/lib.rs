@@ -22,5 +22,6 @@ pub mod rules;
 pub mod secrets;
 pub mod source;
 pub mod suppress;
+pub mod wrapper;
 
 pub use host::{HostRequest, build_host};

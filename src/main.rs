@@ -8,7 +8,8 @@ use clap::{CommandFactory, FromArgMatches};
 use clawfence::rules::{self, RULES, Selection};
 use clawfence::{HostRequest, build_host, discover, report};
 use cli::{
-    CheckArgs, Cli, ColorChoice, Command, Format, HostArgs, PortsFormat, PreflightArgs, RulesFormat,
+    CheckArgs, Cli, ColorChoice, Command, Format, HostArgs, PortsFormat, PreflightArgs,
+    RulesFormat, WrapperArgs,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,6 +35,7 @@ fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
     let color = use_color(cli.color);
     match cli.command {
         Command::Preflight(args) => preflight(args, color),
+        Command::Wrapper(args) => wrapper(args),
         Command::Check(args) => {
             let outputs = outputs(&args, check_matches.as_ref())?;
             check(&args, &outputs, color)
@@ -153,6 +155,12 @@ fn preflight(args: PreflightArgs, color: bool) -> Result<ExitCode> {
             .map(PathBuf::from)
             .context("HOME is not set; pass --home DIR")?,
     };
+    let command: Vec<String> = args
+        .command
+        .iter()
+        .map(|w| w.to_string_lossy().into_owned())
+        .collect();
+    let invocation = (!command.is_empty()).then(|| clawfence::load::argv::classify(&command));
     let request = clawfence::preflight::Request {
         host: HostRequest::home(home, cwd),
         profile,
@@ -160,23 +168,27 @@ fn preflight(args: PreflightArgs, color: bool) -> Result<ExitCode> {
         bind: args.bind,
         env,
         probe: !args.no_probe,
+        command: invocation,
+        selection: preflight_selection(&args.only, &args.skip)?,
     };
     let outcome = clawfence::preflight::run(request, args.severity_min)?;
-    let blocking: Vec<_> = outcome
-        .findings
-        .into_iter()
-        .filter(|f| f.severity >= args.severity_min)
-        .collect();
+    let blocking = outcome.findings;
     let mut text = report::human::render_findings(&outcome.host, &blocking, color);
+    let launching = !args.command.is_empty() && !args.preflight_only;
     text.push_str(&match blocking.len() {
         0 => format!("preflight of `{}` passed\n", outcome.target),
         n => format!(
-            "preflight of `{}` failed: {n} problem{}\n",
+            "preflight of `{}` failed: {n} problem{}{}\n",
             outcome.target,
-            if n == 1 { "" } else { "s" }
+            if n == 1 { "" } else { "s" },
+            if launching {
+                "; not starting it (exit 78)"
+            } else {
+                ""
+            }
         ),
     });
-    let Some((program, rest)) = args.command.split_first() else {
+    let Some((program, rest)) = args.command.split_first().filter(|_| launching) else {
         std::io::stdout().write_all(text.as_bytes())?;
         return Ok(if blocking.is_empty() {
             ExitCode::SUCCESS
@@ -186,8 +198,11 @@ fn preflight(args: PreflightArgs, color: bool) -> Result<ExitCode> {
     };
     if !blocking.is_empty() {
         // The gateway's own output goes to stdout; the reason it did not start, here.
+        // why: 78 is EX_CONFIG, OpenClaw's own exit code for a refused start
+        // (`src/cli/gateway-cli/run.ts` `EXIT_CONFIG_ERROR`); the units it writes
+        // carry `RestartPreventExitStatus=78`, so systemd stops restarting.
         anstream::stderr().write_all(text.as_bytes())?;
-        return Ok(ExitCode::from(1));
+        return Ok(ExitCode::from(78));
     }
     let error = exec(program, rest);
     writeln!(
@@ -198,12 +213,138 @@ fn preflight(args: PreflightArgs, color: bool) -> Result<ExitCode> {
     Ok(ExitCode::from(127))
 }
 
+/// `--only`/`--skip` of preflight: rule ids and preflight's own check ids.
+fn preflight_selection(only: &[String], skip: &[String]) -> Result<Selection> {
+    let known = |id: &str| {
+        rules::find(id).is_some() || clawfence::preflight::CHECKS.iter().any(|c| c.id == id)
+    };
+    for id in only.iter().chain(skip) {
+        if !known(id) {
+            anyhow::bail!(
+                "no check `{id}`; `clawfence rules` lists the rules, and preflight also has {}",
+                clawfence::preflight::CHECKS
+                    .iter()
+                    .map(|c| format!("`{}`", c.id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(Selection {
+        only: only.to_vec(),
+        skip: skip.to_vec(),
+    })
+}
+
+/// `clawfence wrapper`: write (or print) the wrapper and say how to install it.
+fn wrapper(args: WrapperArgs) -> Result<ExitCode> {
+    let path = std::env::var_os("PATH");
+    let openclaw = match &args.openclaw {
+        Some(p) => p.clone(),
+        None => clawfence::wrapper::which("openclaw", path.as_deref())
+            .context("no `openclaw` on PATH; pass `--openclaw /abs/path/to/openclaw`")?,
+    };
+    let me = match &args.clawfence {
+        Some(p) => p.clone(),
+        None => std::env::current_exe().context("cannot find this clawfence's own path")?,
+    };
+    let mut plan = clawfence::wrapper::plan(&me, &openclaw, args.node.as_deref(), path.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    // They are checked here, not first at the service's next start.
+    let mut probe = vec!["clawfence".to_string(), "preflight".to_string()];
+    probe.extend(args.preflight_args.iter().cloned());
+    let parsed = <Cli as clap::Parser>::try_parse_from(&probe).map_err(|e| {
+        anyhow::anyhow!(
+            "the options after `--` are not `clawfence preflight`'s: {}",
+            e.to_string()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+        )
+    })?;
+    if let Command::Preflight(p) = parsed.command {
+        preflight_selection(&p.only, &p.skip)?;
+    }
+    if let Some(bad) = args.preflight_args.iter().find(|a| *a == "--") {
+        anyhow::bail!("`{bad}` after `--`: the wrapper adds the command itself");
+    }
+    plan.preflight_args = args.preflight_args.clone();
+    let text = clawfence::wrapper::script(&plan);
+    let profile = match args.profile.as_deref().map(str::trim) {
+        Some(p) if !p.is_empty() && !p.eq_ignore_ascii_case("default") => {
+            format!(" --profile {p}")
+        }
+        _ => String::new(),
+    };
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    match &args.output {
+        Some(out) => {
+            let out = clawfence::load::resolve_lexical(&cwd, out);
+            clawfence::wrapper::write(&out, &text, args.force).map_err(anyhow::Error::msg)?;
+            writeln!(
+                std::io::stdout(),
+                "wrote `{}`; put it in front of the gateway service with:\n  openclaw{profile} gateway install --wrapper {} --force",
+                out.display(),
+                out.display()
+            )?;
+        }
+        None => {
+            std::io::stdout().write_all(text.as_bytes())?;
+            writeln!(
+                anstream::stderr(),
+                "save it as an executable file (or pass `--output PATH`), then run:\n  openclaw{profile} gateway install --wrapper PATH --force"
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Replaces this process with `program` (same pid, environment and arguments,
 /// no shell); returns only if that fails.
 #[cfg(unix)]
 fn exec(program: &std::ffi::OsStr, args: &[std::ffi::OsString]) -> std::io::Error {
     use std::os::unix::process::CommandExt;
-    std::process::Command::new(program).args(args).exec()
+    let (vars, program, args) = split_assignments(program, args);
+    std::process::Command::new(program)
+        .args(args)
+        .envs(vars)
+        .exec()
+}
+
+/// `A=1 B=2 prog args…`, as a shell runs it: the leading assignments go into the
+/// environment (preflight checked the instance with them), the rest is untouched.
+fn split_assignments<'a>(
+    program: &'a std::ffi::OsStr,
+    args: &'a [std::ffi::OsString],
+) -> (
+    Vec<(String, String)>,
+    &'a std::ffi::OsStr,
+    &'a [std::ffi::OsString],
+) {
+    let assignment = |w: &std::ffi::OsStr| {
+        let w = w.to_str()?;
+        let (k, v) = w.split_once('=')?;
+        let mut c = k.chars();
+        (matches!(c.next(), Some('A'..='Z' | 'a'..='z' | '_'))
+            && c.all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| (k.to_string(), v.to_string()))
+    };
+    let mut vars = Vec::new();
+    let mut words = std::iter::once(program).chain(args.iter().map(|a| a.as_os_str()));
+    let mut n = 0;
+    for w in words.by_ref() {
+        match assignment(w) {
+            Some(kv) => vars.push(kv),
+            None => break,
+        }
+        n += 1;
+    }
+    match n {
+        0 => (vars, program, args),
+        n if n <= args.len() => (vars, args[n - 1].as_os_str(), &args[n..]),
+        _ => (vec![], program, args),
+    }
 }
 
 /// Without `exec`, run the command and pass its exit code through.

@@ -37,6 +37,18 @@ pub struct GatewayArgs {
     pub allow_unconfigured: bool,
     /// Words after `gateway` that are `--token`/`--password` values: secrets.
     pub secret_words: Vec<usize>,
+    /// `--auth MODE`.
+    pub auth: Option<Opt>,
+    /// `--token`/`--token-file` given (a shared secret on the command line).
+    pub token: bool,
+    /// `--password`/`--password-file` given.
+    pub password: bool,
+    /// `gateway --dev` (after the command word): creates a dev config if missing.
+    pub gateway_dev: bool,
+    /// `env -i` before the program: the inherited environment is dropped.
+    pub env_cleared: bool,
+    /// `env -u NAME` before the program: removed from the inherited environment.
+    pub env_unset: Vec<String>,
 }
 
 impl GatewayArgs {
@@ -51,6 +63,8 @@ impl GatewayArgs {
 }
 
 /// What a list of words runs.
+// One per command line read, never stored in bulk: boxing would only cost callers.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invocation {
     /// OpenClaw's foreground gateway (`gateway`, `gateway run`).
@@ -183,6 +197,8 @@ pub fn classify<S: AsRef<str>>(argv: &[S]) -> Invocation {
 
 fn classify_words(words: &[&str], depth: usize) -> Invocation {
     let mut env = Vec::new();
+    let mut cleared = false;
+    let mut unset = Vec::new();
     let mut i = 0;
     // `VAR=value … prog` (a shell's prefix assignments), `env [-i] [-u X] VAR=v … prog`,
     // `exec prog`, `nohup prog`.
@@ -200,7 +216,15 @@ fn classify_words(words: &[&str], depth: usize) -> Invocation {
                 i += 1;
                 while let Some(w) = words.get(i) {
                     match *w {
-                        "-u" | "--unset" | "-C" | "--chdir" => i += 2,
+                        "-u" | "--unset" => {
+                            unset.extend(words.get(i + 1).map(|s| s.to_string()));
+                            i += 2
+                        }
+                        "-C" | "--chdir" => i += 2,
+                        "-i" | "--ignore-environment" | "-" => {
+                            cleared = true;
+                            i += 1
+                        }
                         w if w.starts_with('-') => i += 1,
                         _ => break,
                     }
@@ -259,6 +283,8 @@ fn classify_words(words: &[&str], depth: usize) -> Invocation {
     let mut g = parse_openclaw_args(words, start);
     if let Invocation::Gateway(args) = &mut g {
         args.env = env;
+        args.env_cleared = cleared;
+        args.env_unset = unset;
         args.program = if is_node(words[program]) {
             start - 1
         } else {
@@ -282,6 +308,7 @@ fn shift(inv: Invocation, by: usize, mut env: Vec<(String, String, usize)>) -> I
     move_opt(&mut g.profile);
     move_opt(&mut g.port);
     move_opt(&mut g.bind);
+    move_opt(&mut g.auth);
     g.dev = g.dev.map(|d| d + by);
     g.program += by;
     g.secret_words.iter_mut().for_each(|w| *w += by);
@@ -316,6 +343,7 @@ fn parse_openclaw_args(words: &[&str], start: usize) -> Invocation {
             // belongs to the gateway command (a dev config under the current state
             // dir), not to the profile.
             if path.first() == Some(&"gateway") {
+                g.gateway_dev = true;
                 i += 1;
                 continue;
             }
@@ -379,10 +407,18 @@ fn parse_openclaw_args(words: &[&str], start: usize) -> Invocation {
                     words: i..(i + used).min(words.len()),
                 });
                 match flag {
+                    "--allow-unconfigured" => g.allow_unconfigured = true,
+                    "--token" | "--token-file" => g.token = true,
+                    "--password" | "--password-file" => g.password = true,
+                    _ => {}
+                }
+                if matches!(flag, "--token" | "--password" | "--auth") {
+                    g.secret_words.push(i + used - 1);
+                }
+                match flag {
                     "--port" => g.port = opt,
                     "--bind" => g.bind = opt,
-                    "--allow-unconfigured" => g.allow_unconfigured = true,
-                    "--token" | "--password" | "--auth" => g.secret_words.push(i + used - 1),
+                    "--auth" => g.auth = opt,
                     _ => {}
                 }
                 i += used;
@@ -480,6 +516,20 @@ mod tests {
         assert_eq!(g.profile_name(), Some("rescue"));
         assert_eq!(g.port.unwrap().words, 9..11);
         assert_eq!(g.program, 5);
+    }
+
+    #[test]
+    fn auth_options_dev_and_env_clearing() {
+        let g = gw("openclaw gateway --bind lan --auth=password --password-file /run/pw --dev");
+        assert_eq!(g.auth.unwrap().value, "password");
+        assert!(g.password && !g.token);
+        assert!(g.gateway_dev);
+        let g = gw("openclaw gateway --token abc");
+        assert!(g.token && !g.password && !g.gateway_dev);
+        let g = gw("env -i -u HOME A=1 openclaw gateway");
+        assert!(g.env_cleared);
+        assert_eq!(g.env_unset, ["HOME"]);
+        assert!(!gw("env A=1 openclaw gateway").env_cleared);
     }
 
     #[test]
