@@ -182,17 +182,23 @@ pub fn summary(host: &Host, findings: &[Finding]) -> String {
     .filter(|(s, _)| count(*s) > 0)
     .map(|(s, w)| plural(count(*s), w))
     .collect();
-    match parts.len() {
-        0 if host.instances.is_empty() => format!(
-            "no OpenClaw instances under `{}` (looked for `.openclaw` and `.openclaw-NAME`)\n",
-            host.home.display()
-        ),
-        0 => format!("no isolation problems in {instances}\n"),
-        1 => format!("found {} in {instances}\n", parts[0]),
-        n => format!(
-            "found {} and {} in {instances}\n",
-            parts[..n - 1].join(", "),
-            parts[n - 1]
-        ),
-    }
+    let skipped: String = host
+        .skipped
+        .iter()
+        .map(|s| format!("note: {s}\n"))
+        .collect();
+    skipped
+        + &match parts.len() {
+            0 if host.instances.is_empty() => format!(
+                "no OpenClaw instances under `{}` (looked for `.openclaw`, `.openclaw-NAME` and the launchers that start a gateway)\n",
+                host.home.display()
+            ),
+            0 => format!("no isolation problems in {instances}\n"),
+            1 => format!("found {} in {instances}\n", parts[0]),
+            n => format!(
+                "found {} and {} in {instances}\n",
+                parts[..n - 1].join(", "),
+                parts[n - 1]
+            ),
+        }
 }

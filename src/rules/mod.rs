@@ -143,10 +143,30 @@ pub fn check(host: &Host, selection: &Selection) -> Vec<Finding> {
         (rule.check)(host, &mut findings);
     }
     let mut findings = keep_strongest(findings);
+    for f in &mut findings {
+        note_disabled_launchers(host, f);
+    }
     findings.sort_by(|a, b| {
         (a.rule.id, &a.instances, &a.message).cmp(&(b.rule.id, &b.instances, &b.message))
     });
     findings
+}
+
+/// An installed but disabled launcher is still a launcher (anyone can start it,
+/// the next `enable` will): its findings say so.
+fn note_disabled_launchers(host: &Host, f: &mut Finding) {
+    for name in &f.instances {
+        let Some(l) = host.instance(name).and_then(|i| i.launcher.as_ref()) else {
+            continue;
+        };
+        if l.enabled == Some(false) {
+            f.notes.push(format!(
+                "`{name}` is started by {} (`{}`), which is installed but not enabled: it applies once the service is started",
+                l.describe(),
+                host.sources.get(l.file).display
+            ));
+        }
+    }
 }
 
 /// `(stronger, weaker)`: when both fire for the same instances (or the weaker for
