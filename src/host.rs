@@ -28,6 +28,8 @@ pub struct HostRequest {
     /// One instance resolved with an environment of its own (the real process
     /// environment of a preflight); it replaces a discovered one of that name.
     pub target: Option<(Spec, Env)>,
+    /// docker compose projects whose gateway services are instances too.
+    pub compose: Vec<crate::load::compose::ComposeRequest>,
 }
 
 impl HostRequest {
@@ -41,6 +43,7 @@ impl HostRequest {
             display_base: None,
             manifest: None,
             target: None,
+            compose: vec![],
         }
     }
 }
@@ -94,6 +97,20 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
             path: req.home.display().to_string(),
             source,
         })?;
+    }
+    if !req.compose.is_empty() {
+        let mut loader = Loader {
+            sources: &mut sources,
+            display_base: req
+                .display_base
+                .clone()
+                .map(|(b, _)| b)
+                .unwrap_or(req.home.clone()),
+            display_prefix: req.display_base.as_ref().map(|(_, p)| *p).unwrap_or("~"),
+        };
+        let loaded = crate::load::compose::load_all(&mut loader, &req.compose, &req.home);
+        discovered.specs.extend(loaded.specs);
+        discovered.issues.extend(loaded.issues);
     }
     for spec in &req.explicit {
         discovered.specs.retain(|s| s.name != spec.name);

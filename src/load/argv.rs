@@ -558,8 +558,16 @@ mod tests {
         assert!(classify(&words).gateway().is_none());
         let inv = classify_in(&words, "/app");
         assert_eq!(inv.gateway().unwrap().port.as_ref().unwrap().value, "18789");
-        assert!(classify_in(&["node", "/app/dist/index.js", "gateway"], "/app").gateway().is_some());
-        assert!(classify_in(&["node", "/srv/dist/index.js", "gateway"], "/app").gateway().is_none());
+        assert!(
+            classify_in(&["node", "/app/dist/index.js", "gateway"], "/app")
+                .gateway()
+                .is_some()
+        );
+        assert!(
+            classify_in(&["node", "/srv/dist/index.js", "gateway"], "/app")
+                .gateway()
+                .is_none()
+        );
         assert_eq!(
             classify_in(&["node", "dist/index.js"], "/app").gateway(),
             None

@@ -43,10 +43,12 @@ pub struct Spec {
     /// directory (a preflight target; a host-wide check does not depend on where
     /// it is run).
     pub cwd_env: bool,
+    /// The compose service it runs as.
+    pub container: Option<Container>,
 }
 
 impl Spec {
-    fn new(name: &str, kind: InstanceKind, profile: Option<String>) -> Spec {
+    pub(crate) fn new(name: &str, kind: InstanceKind, profile: Option<String>) -> Spec {
         Spec {
             name: name.into(),
             kind,
@@ -55,6 +57,7 @@ impl Spec {
             env: vec![],
             port: None,
             cwd_env: false,
+            container: None,
         }
     }
 
@@ -174,6 +177,7 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
         workspace,
         workspaces,
         credentials,
+        container: spec.container.clone(),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{
     PortUse, Rule, RuleMeta, attach, attach_gateway, binding, by_name, free_cdp_slot,
-    free_port_help, openclaw_cmd, port_uses, to_move,
+    free_port_help, net_port_uses, openclaw_cmd, to_move,
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance};
@@ -50,17 +50,17 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
     let mut pairs: BTreeMap<(String, String), Vec<Inside>> = BTreeMap::new();
     for (n, (s, e, a)) in ranges.iter().enumerate() {
         for (s2, _, b) in ranges[n + 1..].iter().take_while(|(s2, _, _)| s2 <= e) {
-            if s2 != s {
+            if s2 != s && super::same_net(a, b) {
                 pairs.entry(pair(&a.name, &b.name)).or_default();
             }
         }
     }
     // Every concrete port that lies in another instance's range (binary search).
     for i in binding(host) {
-        for u in port_uses(i).into_iter().filter(|u| !u.fallback) {
+        for (n, u) in net_port_uses(i).into_iter().filter(|(_, u)| !u.fallback) {
             let first = ranges.partition_point(|(_, e, _)| *e < u.port);
             for (s, _, owner) in ranges[first..].iter().take_while(|(s, _, _)| *s <= u.port) {
-                if owner.name != i.name && *s <= u.port {
+                if owner.name != i.name && *s <= u.port && super::net(owner) == n {
                     pairs
                         .entry(pair(&i.name, &owner.name))
                         .or_default()
@@ -77,7 +77,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         inside.sort_by_key(|p| (p.owner.clone(), p.port.port));
         let (a, b) = (by_name(host, &x), by_name(host, &y));
         let gap = (a.ports.gateway.value - b.ports.gateway.value).abs();
-        let f = if gap > 0 && gap < FOOTPRINT {
+        let f = if gap > 0 && gap < FOOTPRINT && super::same_net(a, b) {
             near_bases(host, a, b, &inside)
         } else if let Some(pinned) = inside.iter().find(|p| !p.port.from_gateway) {
             pinned_port(host, pinned)
@@ -167,6 +167,7 @@ fn pinned_port(host: &Host, p: &Inside) -> Finding {
         range_owner.name
     ));
     f.help = match (&p.port.key, free_cdp_slot(host, owner)) {
+        (Some(key), _) if key == "ports" => super::publish_help(host, owner, &p.port),
         (Some(key), Some(free)) => Some(format!(
             "pin a port of its own CDP range: `{} config set {key} {free}`",
             openclaw_cmd(host, owner)

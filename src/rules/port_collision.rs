@@ -2,7 +2,7 @@
 
 use super::{
     PortUse, Rule, RuleMeta, attach, attach_shadowed, binding, by_name, free_cdp_slot,
-    free_port_help, join_and, names, port_uses, to_move,
+    free_port_help, join_and, names, net_port_uses, publish_help, published_note, to_move_net,
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance};
@@ -24,28 +24,34 @@ type SharedPort<'h> = (i64, Vec<(&'h Instance, PortUse)>);
 /// Sorts every port use of every instance and groups equal ports: n log n plus
 /// the findings. All ports shared by the same instances are one finding.
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    let mut uses: Vec<(i64, &Instance, PortUse)> = binding(host)
-        .flat_map(|i| port_uses(i).into_iter().map(move |u| (u.port, i, u)))
+    // Ports meet only in one network namespace (containers publish into the host's).
+    let mut uses: Vec<_> = binding(host)
+        .flat_map(|i| {
+            net_port_uses(i)
+                .into_iter()
+                .map(move |(n, u)| (n, u.port, i, u))
+        })
         // Ports that fell back to the defaults are `cdp-range-fallback`'s.
-        .filter(|(_, _, u)| !u.fallback)
+        .filter(|(_, _, _, u)| !u.fallback)
         .collect();
-    uses.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+    uses.sort_by(|a, b| (&a.0, a.1, &a.2.name).cmp(&(&b.0, b.1, &b.2.name)));
 
     let mut by_group: BTreeMap<Vec<String>, Vec<SharedPort>> = BTreeMap::new();
-    for run in uses.chunk_by(|a, b| a.0 == b.0) {
-        let mut owners: Vec<String> = run.iter().map(|(_, i, _)| i.name.clone()).collect();
+    for run in uses.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+        let mut owners: Vec<String> = run.iter().map(|(_, _, i, _)| i.name.clone()).collect();
         owners.dedup();
         // Two configured CDP URLs naming the same endpoint are `shared-cdp-url`'s.
-        if owners.len() < 2 || run.iter().all(|(_, _, u)| u.from_url) {
+        if owners.len() < 2 || run.iter().all(|(_, _, _, u)| u.from_url) {
             continue;
         }
-        let entry = run.iter().map(|(_, i, u)| (*i, u.clone())).collect();
-        by_group.entry(owners).or_default().push((run[0].0, entry));
+        let entry = run.iter().map(|(_, _, i, u)| (*i, u.clone())).collect();
+        by_group.entry(owners).or_default().push((run[0].1, entry));
     }
 
     for (owners, ports) in by_group {
         let group: Vec<&Instance> = owners.iter().map(|n| by_name(host, n)).collect();
-        let mover = to_move(&group);
+        let shared: Vec<i64> = ports.iter().map(|(p, _)| *p).collect();
+        let mover = to_move_net(&group, &shared);
         let list: Vec<String> = ports.iter().map(|(p, _)| format!("`{p}`")).collect();
         let verb = if owners.len() == 2 {
             "both use"
@@ -108,6 +114,11 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                 f.notes.push(format!("port `{port}`: {}", roles.join(", ")));
             }
         }
+        f.notes.extend(
+            group
+                .iter()
+                .flat_map(|i| shared.iter().filter_map(|p| published_note(i, *p))),
+        );
         f.help = help(host, mover, &ports);
         out.push(f);
     }
@@ -129,6 +140,9 @@ fn help(
                 .map(|(_, u)| u)
         })
         .collect();
+    if let Some(u) = mine.iter().find(|u| u.key.as_deref() == Some("ports")) {
+        return publish_help(host, mover, u);
+    }
     if let Some(pinned) = mine.iter().find(|u| !u.from_gateway && u.profile.is_some()) {
         let free = free_cdp_slot(host, mover)?;
         let profile = pinned.profile.as_deref().unwrap_or("openclaw");
