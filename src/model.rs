@@ -254,6 +254,8 @@ pub struct Published {
     pub span: Span,
     /// The entry as written.
     pub text: String,
+    /// Variables interpolated into it, described (`` `GW_PORT=18789` at ~/.env:2 ``).
+    pub vars: Vec<String>,
 }
 
 impl Instance {

@@ -296,6 +296,14 @@ pub(crate) fn openclaw_cmd(host: &Host, i: &Instance) -> String {
 pub(crate) fn move_port_help(host: &Host, i: &Instance, port: i64) -> String {
     let lead = format!("move `{}` to base port `{port}`", i.name);
     match &i.ports.gateway.origin {
+        Origin::EnvFile(span) if i.container.is_some() => format!(
+            "{lead}: set `OPENCLAW_GATEWAY_PORT` to `{port}` at `{}` (the `environment:` of service `{}`)",
+            host.sources.locate(*span),
+            i.container
+                .as_ref()
+                .map(|c| c.service.as_str())
+                .unwrap_or_default()
+        ),
         Origin::EnvFile(span) => format!(
             "{lead}: set `OPENCLAW_GATEWAY_PORT={port}` in `{}` (it overrides `gateway.port`)",
             host.sources.get(span.file).display
@@ -646,8 +654,13 @@ pub(crate) fn published_note(i: &Instance, host_port: i64) -> Option<String> {
         .find(|u| u.port == p.container_port)
         .map(|u| format!("its {}", u.noun()))
         .unwrap_or_else(|| format!("container port `{}`", p.container_port));
+    let via = if p.vars.is_empty() {
+        String::new()
+    } else {
+        format!(" (interpolated from {})", join_and(&p.vars))
+    };
     Some(format!(
-        "`{}` publishes host port `{host_port}` from {inner} inside its own network namespace",
+        "`{}` publishes host port `{host_port}`{via} from {inner} inside its own network namespace",
         i.name
     ))
 }
@@ -683,6 +696,9 @@ pub(crate) fn publish_help(host: &Host, i: &Instance, u: &PortUse) -> Option<Str
             }
         }
         if net(o) == Net::Host {
+            // The whole footprint of a host gateway, relays and CDP range included.
+            let base = o.ports.gateway.value;
+            taken.push((base, base + ports::FOOTPRINT - 1));
             taken.push(o.ports.cdp_range.value);
         }
     }

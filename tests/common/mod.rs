@@ -9,9 +9,13 @@ use clawfence::{HostRequest, build_host};
 use std::path::Path;
 
 /// Every finding on `home` (all rules, every severity) and the host.
+///
+/// A scenario may hold a docker compose project: `home/compose.yaml` (and
+/// `compose.override.yaml`) are read as `docker compose up` in HOME reads them.
 pub fn check(home: &Path) -> (Host, Vec<Finding>) {
-    let host =
-        build_host(&HostRequest::home(home.to_path_buf(), home.to_path_buf())).expect("host");
+    let mut req = HostRequest::home(home.to_path_buf(), home.to_path_buf());
+    req.compose.extend(clawfence::load::compose::discover(home));
+    let host = build_host(&req).expect("host");
     let findings = rules::check(&host, &Selection::default())
         .into_iter()
         .filter(|f| f.severity >= Severity::Info)

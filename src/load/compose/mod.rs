@@ -229,6 +229,8 @@ fn read_yaml(
 /// Variables for interpolation: HOME (the shell's), then the env files in order.
 struct Vars {
     vars: Vec<(String, String, Option<Span>)>,
+    /// Which variables each interpolated scalar used.
+    used: std::cell::RefCell<Vec<(Span, Vec<String>)>>,
 }
 
 impl Vars {
@@ -238,6 +240,24 @@ impl Vars {
             .rev()
             .find(|(n, _, _)| n == k)
             .map(|(_, v, _)| v.clone())
+    }
+
+    /// "`GW_PORT=18789` at ~/.env:2" for every variable written into the scalar at `span`.
+    fn described(&self, loader: &Loader, span: Span) -> Vec<String> {
+        let used = self.used.borrow();
+        let Some((_, names)) = used.iter().find(|(s, _)| *s == span) else {
+            return vec![];
+        };
+        names
+            .iter()
+            .filter_map(|n| {
+                let (_, v, s) = self.vars.iter().rev().find(|(k, _, _)| k == n)?;
+                let s = (*s)?;
+                let f = loader.sources.get(s.file);
+                let (line, _) = f.line_col(s.start as usize);
+                Some(format!("`{n}={v}` at {}:{line}", f.display))
+            })
+            .collect()
     }
 }
 
@@ -299,15 +319,19 @@ fn interpolate_tree(
         YValue::Scalar { text, .. } if text.contains('$') => {
             let lookup = |k: &str| vars.get(k);
             let r = interp::interpolate(text, &lookup).map_err(|e| (y.span, e))?;
-            for v in text.split("${").skip(1).chain(text.split('$').skip(1)) {
+            let mut names = Vec::new();
+            for v in text.split('$').skip(1) {
                 let name: String = v
+                    .trim_start_matches('{')
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                     .collect();
-                if !name.is_empty() && !used.contains(&name) {
-                    used.push(name);
+                if !name.is_empty() && !names.contains(&name) && vars.get(&name).is_some() {
+                    names.push(name);
                 }
             }
+            used.extend(names.iter().cloned());
+            vars.used.borrow_mut().push((y.span, names));
             *text = r.text;
         }
         YValue::Seq(items) => {
@@ -342,7 +366,6 @@ fn pairs(y: &Yaml) -> Vec<(String, Option<String>, Span)> {
                     v.span,
                 ))
             })
-            .map(|(k, v, s)| (k, v, s))
             .collect(),
         YValue::Seq(items) => items
             .iter()
@@ -613,6 +636,7 @@ fn load_project(
         .unwrap_or_default();
     let mut vars = Vars {
         vars: vec![("HOME".into(), home.display().to_string(), None)],
+        used: Default::default(),
     };
     // why: compose reads `<project dir>/.env` unless `--env-file` is given.
     let env_files = if req.env_files.is_empty() {
@@ -823,6 +847,7 @@ fn service(
             let p = resolve_lexical(ctx.dir, Path::new(&path));
             let mut scratch = Vars {
                 vars: ctx.vars.vars.clone(),
+                used: Default::default(),
             };
             for (k, v, span) in read_env_file(loader, &p, &mut scratch, issues, required) {
                 env.push((k, v, Origin::EnvFile(span)));
@@ -953,7 +978,7 @@ fn service(
                 .and_then(Yaml::as_str)
                 .is_none_or(|m| !m.starts_with("service:") && !m.starts_with("container:")) =>
         {
-            published(svc, issues)
+            published(svc, issues, &|s| ctx.vars.described(loader, s))
         }
         _ => vec![],
     };
@@ -1078,7 +1103,11 @@ fn mount(ctx: &ProjectCtx, v: &Yaml) -> Option<Mount> {
 
 /// `ports:`: short (`[IP:][HOST[-HOST]:]CONTAINER[-CONTAINER][/PROTO]`) and long
 /// syntax; only TCP ports with a fixed host port can meet another gateway.
-fn published(svc: &Yaml, issues: &mut Vec<DiscoveryIssue>) -> Vec<Published> {
+fn published(
+    svc: &Yaml,
+    issues: &mut Vec<DiscoveryIssue>,
+    vars: &dyn Fn(Span) -> Vec<String>,
+) -> Vec<Published> {
     let mut out = Vec::new();
     for p in svc.get("ports").and_then(Yaml::as_seq).unwrap_or(&[]) {
         let parsed = match p.as_str() {
@@ -1092,6 +1121,10 @@ fn published(svc: &Yaml, issues: &mut Vec<DiscoveryIssue>) -> Vec<Published> {
                 container_port: c,
                 span: p.span,
                 text: p.as_str().map(str::to_string).unwrap_or_else(|| format!("{h}:{c}")),
+                vars: match &p.value {
+                    YValue::Map(m) => m.iter().flat_map(|(_, v)| vars(v.span)).collect(),
+                    _ => vars(p.span),
+                },
             })),
             Err(e) => issues.push(issue(
                 Location::Span(p.span),

@@ -202,7 +202,10 @@ pub fn parse(text: &str, file: FileId) -> Result<Yaml, YamlError> {
                     &mut anchors,
                     anchor,
                     Yaml {
-                        span: Span::new(file, start..end),
+                        span: Span::new(
+                            file,
+                            start..close(text, start, end, items.last().map(|i| i.span)),
+                        ),
                         tag,
                         value: YValue::Seq(items),
                     },
@@ -220,7 +223,10 @@ pub fn parse(text: &str, file: FileId) -> Result<Yaml, YamlError> {
                     &mut anchors,
                     anchor,
                     Yaml {
-                        span: Span::new(file, start..end),
+                        span: Span::new(
+                            file,
+                            start..close(text, start, end, entries.last().map(|(_, v)| v.span)),
+                        ),
                         tag,
                         value: YValue::Map(merge_keys(entries)),
                     },
@@ -285,6 +291,19 @@ pub fn parse(text: &str, file: FileId) -> Result<Yaml, YamlError> {
         tag: None,
         value: YValue::Null,
     }))
+}
+
+/// Where a collection ends: at its `]`/`}` in flow style, else where its last
+/// child ends (a block collection's end event sits at the next token).
+fn close(text: &str, start: usize, end: usize, last: Option<Span>) -> usize {
+    let flow = text
+        .as_bytes()
+        .get(start)
+        .is_some_and(|b| matches!(b, b'[' | b'{'));
+    match last {
+        Some(l) if !flow => (l.end as usize).max(start),
+        _ => end,
+    }
 }
 
 /// Remembers an anchored node (with its expanded size) and passes it on.
