@@ -20,6 +20,67 @@ struct InstanceJson {
     workspace: String,
     ports: PortsOf,
     sources: Sources,
+    /// A compose service: where its ports live and what reaches the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<ContainerJson>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContainerJson {
+    project: String,
+    service: String,
+    /// `host` (`network_mode: host`), else the namespace's id.
+    network: String,
+    published: Vec<PublishedJson>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PublishedJson {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    host_ip: String,
+    host_port: i64,
+    container_port: i64,
+}
+
+fn container_json(i: &Instance) -> Option<ContainerJson> {
+    let c = i.container.as_ref()?;
+    Some(ContainerJson {
+        project: c.project.clone(),
+        service: c.service.clone(),
+        network: c.namespace.clone().unwrap_or_else(|| "host".into()),
+        published: c
+            .published
+            .iter()
+            .map(|p| PublishedJson {
+                host_ip: p.host_ip.clone(),
+                host_port: p.host_port,
+                container_port: p.container_port,
+            })
+            .collect(),
+    })
+}
+
+/// The instance column: a container's name with what it publishes
+/// (`oc-gateway (18791→18789)`).
+fn shown_name(i: &Instance) -> String {
+    match &i.container {
+        Some(c) if c.namespace.is_none() => format!("{} (host network)", i.name),
+        Some(c) => {
+            let list: Vec<String> = c
+                .published
+                .iter()
+                .map(|p| format!("{}→{}", p.host_port, p.container_port))
+                .collect();
+            if list.is_empty() {
+                format!("{} (publishes nothing)", i.name)
+            } else {
+                format!("{} ({})", i.name, list.join(", "))
+            }
+        }
+        None => i.name.clone(),
+    }
 }
 
 #[derive(Serialize)]
@@ -87,6 +148,7 @@ pub fn to_json(host: &Host) -> String {
                 sources: Sources {
                     gateway: gateway_source(host, i),
                 },
+                container: container_json(i),
             })
             .collect(),
     };
@@ -140,7 +202,7 @@ pub fn to_table(host: &Host) -> String {
             .collect::<Vec<_>>()
             .join(", ");
         t.add_row([
-            i.name.clone(),
+            shown_name(i),
             i.ports.gateway.value.to_string(),
             i.ports.browser_control.value.to_string(),
             i.ports.extension_relay.value.to_string(),
