@@ -337,6 +337,21 @@ fn instance(
             None,
         ));
     };
+    // An unknown key first: `confg` is a misspelt `config`, not a missing one.
+    if let Some(f) = fields
+        .iter()
+        .find(|f| !INSTANCE_KEYS.contains(&f.key.as_str()))
+    {
+        let help = match nearest(&f.key, INSTANCE_KEYS) {
+            Some(k) => format!("rename it to `{k}`, the nearest key an instance has"),
+            None => "an instance has `config` and optionally `profile`, `port`, `env`, `envFile` and `command`".into(),
+        };
+        return Err(issue(
+            f.key_span,
+            format!("unknown key `{}` in instance `{name}`", f.key),
+            Some(help),
+        ));
+    }
     let config = fields.iter().find(|f| f.key == "config");
     let command = fields.iter().find(|f| f.key == "command");
     if config.is_none() && command.is_none() {
@@ -451,17 +466,7 @@ fn instance(
                     ));
                 }
             },
-            other => {
-                let help = match nearest(other, INSTANCE_KEYS) {
-                    Some(k) => format!("rename it to `{k}`, the nearest key an instance has"),
-                    None => "an instance has `config` and optionally `profile`, `port`, `env`, `envFile` and `command`".into(),
-                };
-                return Err(issue(
-                    f.key_span,
-                    format!("unknown key `{other}` in instance `{name}`"),
-                    Some(help),
-                ));
-            }
+            _ => {}
         }
     }
     // The command line comes last: it is what the gateway is started with.
