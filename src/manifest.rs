@@ -11,6 +11,8 @@
 //!       envFile: "deploy/main.env",      // or a list; variables the gateway starts with
 //!     },
 //!     rescue: { config: "deploy/rescue.json5", profile: "rescue", port: 19001 },
+//!     // a gateway a script starts: its command line, words labelled in place
+//!     seller: { command: "OPENCLAW_GATEWAY_PORT=18790 openclaw --profile seller gateway --port 18791" },
 //!   },
 //! }
 //! ```
