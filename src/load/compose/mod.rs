@@ -862,7 +862,15 @@ fn service(
                 continue;
             };
             if secrets::is_secret_key(&k) {
-                masks.push(span.range());
+                // A list item `KEY=value`: only the value (after the `=` in the source).
+                let src = &loader.sources.get(span.file).text[span.range()];
+                let start = match src.find('=') {
+                    Some(eq) if src.starts_with(k.as_str()) || src[1..].starts_with(k.as_str()) => {
+                        span.start as usize + eq + 1
+                    }
+                    _ => span.start as usize,
+                };
+                masks.push(start..span.end as usize);
             }
             env.push((k, v, Origin::EnvFile(span)));
         }
