@@ -400,6 +400,9 @@ fn openclaw_status(
     ))
 }
 
+/// An instance, its environment, root options and gateway options.
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str], &'a [&'a str]);
+
 #[test]
 fn host_side_gateways_match_openclaw() {
     let scratch = tempfile::tempdir().unwrap();
@@ -414,7 +417,7 @@ fn host_side_gateways_match_openclaw() {
     let mut req = HostRequest::home(d.clone(), d.clone());
     req.manifest = Some(d.join("clawfence.json5"));
     let host = build_host(&req).unwrap();
-    let cases: [(&str, &[(&str, &str)], &[&str], &[&str]); 2] = [
+    let cases: [Case; 2] = [
         (
             "seller",
             &[("OPENCLAW_GATEWAY_PORT", "18790")],
