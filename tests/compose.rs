@@ -401,14 +401,22 @@ fn openclaw_status(
 }
 
 /// An instance, its environment, root options and gateway options.
-type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str], &'a [&'a str]);
+type Case<'a> = (
+    &'a str,
+    &'a [(&'a str, &'a str)],
+    &'a [&'a str],
+    &'a [&'a str],
+);
 
 #[test]
 fn host_side_gateways_match_openclaw() {
     let scratch = tempfile::tempdir().unwrap();
     let h = scratch.path();
     let dir = std::env::var("CLAWFENCE_OPENCLAW_DIR").unwrap_or_else(|_| "/work/oc".into());
-    if !Path::new(&dir).join("node_modules/openclaw/openclaw.mjs").is_file() {
+    if !Path::new(&dir)
+        .join("node_modules/openclaw/openclaw.mjs")
+        .is_file()
+    {
         eprintln!("skipped: OpenClaw is not installed (set CLAWFENCE_OPENCLAW_DIR)");
         return;
     }
@@ -463,4 +471,25 @@ fn host_side_gateways_match_openclaw() {
                 .unwrap()
         );
     }
+}
+
+#[test]
+fn replicas_of_one_gateway_are_reported() {
+    let h = tempfile::tempdir().unwrap();
+    let home = h.path();
+    write(
+        home,
+        "compose.yaml",
+        &format!("name: r\nservices:\n  gw:\n    {GATEWAY}    deploy:\n      replicas: 3\n"),
+    );
+    let (host, findings) = check(home, compose::discover(home).into_iter().collect());
+    let text = rendered(&host, &findings);
+    assert!(text.contains("runs `3` replicas of one gateway"), "{text}");
+    write(
+        home,
+        "compose.yaml",
+        &format!("name: r\nservices:\n  gw:\n    {GATEWAY}    scale: 1\n"),
+    );
+    let (host, findings) = check(home, compose::discover(home).into_iter().collect());
+    assert!(findings.is_empty(), "{}", rendered(&host, &findings));
 }

@@ -990,6 +990,26 @@ fn service(
         }
         _ => vec![],
     };
+    // why: every replica of a service mounts the same volumes and asks for the
+    // same host ports (compose-spec `deploy.replicas`, `scale`): one state dir for
+    // several gateways, and every replica after the first fails to publish.
+    let replicas = svc
+        .get("deploy")
+        .and_then(|d| d.get("replicas"))
+        .or_else(|| svc.get("scale"))
+        .and_then(|r| Some((r.span, r.as_str()?.parse::<u64>().ok()?)));
+    if let Some((span, n)) = replicas.filter(|(_, n)| *n > 1) {
+        issues.push(issue(
+            Location::Span(span),
+            format!(
+                "service `{name}` of compose project `{}` runs `{n}` replicas of one gateway: they share its state dir and its published ports",
+                ctx.project
+            ),
+            Some(format!(
+                "run `1` replica of `{name}`; give a second gateway a service of its own, with its own state dir and host port"
+            )),
+        ));
+    }
     spec.container = Some(Container {
         project: ctx.project.to_string(),
         service: name.to_string(),
