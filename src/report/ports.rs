@@ -173,6 +173,19 @@ pub fn to_live_table(host: &Host, state: &dyn Fn(i64) -> String) -> String {
                 .into_iter()
                 .map(|(n, p)| (p, format!("CDP of `{n}`"))),
         );
+        // A container's own ports are not on the host: only what it publishes is.
+        if let Some(c) = i.container.as_ref().filter(|c| c.namespace.is_some()) {
+            rows = c
+                .published
+                .iter()
+                .map(|p| {
+                    (
+                        p.host_port,
+                        format!("published → container {}", p.container_port),
+                    )
+                })
+                .collect();
+        }
         for (port, what) in rows {
             t.add_row([i.name.clone(), port.to_string(), what, state(port)]);
         }

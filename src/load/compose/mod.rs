@@ -141,7 +141,14 @@ pub fn load_all(loader: &mut Loader, reqs: &[ComposeRequest], home: &Path) -> Lo
     let mut out = Loaded::default();
     let mut seen: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for req in reqs {
-        let shown = loader.display(&req.files[0]);
+        // The request as `--compose` spells it, for messages.
+        let mut shown = loader.display(&req.files[0]);
+        for f in req.files.iter().skip(1) {
+            shown.push_str(&format!(",file={}", loader.display(f)));
+        }
+        for f in &req.env_files {
+            shown.push_str(&format!(",env-file={}", loader.display(f)));
+        }
         let project = load_project(loader, req, home, &mut out.issues);
         for spec in project {
             let c = spec
@@ -1275,6 +1282,56 @@ mod tests {
         assert_eq!(parse_short("19000-19001:18789-18790").unwrap().len(), 2);
         assert!(parse_short("1-65535:1-65535").is_err());
         assert!(parse_short("x:18789").is_err());
+    }
+
+    fn tree(text: &str) -> Yaml {
+        yaml::parse(text, FileId(0)).unwrap()
+    }
+
+    #[test]
+    fn files_merge_as_compose_merges_them() {
+        let mut base = tree(
+            "services:\n  gw:\n    command: [a, b]\n    environment: [A=1, B=2]\n    ports: [\"1:1\"]\n    volumes: [\"./x:/data\", \"./y:/other\"]\n    expose: [\"9\"]\n",
+        );
+        let over = tree(
+            "services:\n  gw:\n    command: [c]\n    environment: {B: 3, C: 4}\n    ports: [\"2:2\"]\n    volumes: [\"./z:/data\"]\n    expose: !reset []\n",
+        );
+        merge(&mut base, over, "");
+        let gw = base.get("services").unwrap().get("gw").unwrap();
+        let strs = |y: &Yaml| -> Vec<String> {
+            y.as_seq()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(strs(gw.get("command").unwrap()), ["c"], "replaced");
+        assert_eq!(strs(gw.get("ports").unwrap()), ["1:1", "2:2"], "appended");
+        assert_eq!(
+            strs(gw.get("volumes").unwrap()),
+            ["./z:/data", "./y:/other"],
+            "by target"
+        );
+        assert!(gw.get("expose").is_none(), "`!reset` removes it");
+        let env: Vec<(String, Option<String>)> = pairs(gw.get("environment").unwrap())
+            .into_iter()
+            .map(|(k, v, _)| (k, v))
+            .collect();
+        assert_eq!(
+            env,
+            [
+                ("A".to_string(), Some("1".to_string())),
+                ("B".into(), Some("3".into())),
+                ("C".into(), Some("4".into()))
+            ]
+        );
+        let mut base = tree("ports: [\"1:1\"]\n");
+        merge(&mut base, tree("ports: !override [\"2:2\"]\n"), "");
+        assert_eq!(
+            strs(base.get("ports").unwrap()),
+            ["2:2"],
+            "`!override` replaces"
+        );
     }
 
     #[test]
