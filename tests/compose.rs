@@ -493,3 +493,20 @@ fn replicas_of_one_gateway_are_reported() {
     let (host, findings) = check(home, compose::discover(home).into_iter().collect());
     assert!(findings.is_empty(), "{}", rendered(&host, &findings));
 }
+
+#[test]
+fn an_unrelated_compose_file_in_the_current_directory_is_not_ours() {
+    let h = tempfile::tempdir().unwrap();
+    let home = h.path();
+    write(
+        home,
+        "compose.yaml",
+        "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: ${PGPASS:?set it}\n",
+    );
+    let (host, findings) = check(home, compose::discover(home).into_iter().collect());
+    assert!(findings.is_empty(), "{}", rendered(&host, &findings));
+    // Asked for by name, the same file's problem is reported.
+    let (_, findings) = check(home, vec![file(home, "compose.yaml")]);
+    assert_eq!(findings.len(), 1);
+    assert!(findings[0].message.contains("`PGPASS` is missing a value"));
+}

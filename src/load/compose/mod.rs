@@ -50,6 +50,9 @@ pub struct ComposeRequest {
     pub files: Vec<PathBuf>,
     pub env_files: Vec<PathBuf>,
     pub project: Option<String>,
+    /// Found in the current directory rather than asked for: it counts only when
+    /// it runs a gateway (an unrelated project's problems are not ours).
+    pub implicit: bool,
 }
 
 /// Parses `FILE[,file=FILE2…][,env-file=F…][,project=P]`.
@@ -66,6 +69,7 @@ pub fn parse_arg(arg: &str, cwd: &Path) -> Result<ComposeRequest, String> {
         files: vec![abs(first)],
         env_files: vec![],
         project: None,
+        implicit: false,
     };
     for part in parts {
         match part.split_once('=') {
@@ -106,6 +110,7 @@ pub fn discover(dir: &Path) -> Option<ComposeRequest> {
         files,
         env_files: vec![],
         project: None,
+        implicit: true,
     })
 }
 
@@ -149,7 +154,11 @@ pub fn load_all(loader: &mut Loader, reqs: &[ComposeRequest], home: &Path) -> Lo
         for f in &req.env_files {
             shown.push_str(&format!(",env-file={}", loader.display(f)));
         }
-        let project = load_project(loader, req, home, &mut out.issues);
+        let mut issues = Vec::new();
+        let project = load_project(loader, req, home, &mut issues);
+        if !(req.implicit && project.is_empty()) {
+            out.issues.extend(issues);
+        }
         for spec in project {
             let c = spec
                 .container
