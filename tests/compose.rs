@@ -510,3 +510,75 @@ fn an_unrelated_compose_file_in_the_current_directory_is_not_ours() {
     assert_eq!(findings.len(), 1);
     assert!(findings[0].message.contains("`PGPASS` is missing a value"));
 }
+
+#[test]
+fn env_files_in_order_and_the_profile_from_the_command() {
+    let h = tempfile::tempdir().unwrap();
+    let home = h.path();
+    write(home, "one.env", "OPENCLAW_GATEWAY_PORT=19100\n");
+    write(home, "two.env", "OPENCLAW_GATEWAY_PORT=19200\n");
+    write(
+        home,
+        "compose.yaml",
+        &format!(
+            "name: e\nservices:\n  gw:\n    {GATEWAY}    network_mode: host\n    command: [\"node\", \"openclaw.mjs\", \"--profile\", \"work\", \"gateway\"]\n    env_file:\n      - one.env\n      - path: missing.env\n        required: false\n      - two.env\n    volumes: [\"./work:/home/node/.openclaw-work\"]\n"
+        ),
+    );
+    let (host, findings) = check(home, compose::discover(home).into_iter().collect());
+    assert!(findings.is_empty(), "{}", rendered(&host, &findings));
+    let i = &host.instances[0];
+    assert_eq!(i.ports.gateway.value, 19200, "the later env file wins");
+    assert_eq!(i.profile.as_deref(), Some("work"));
+    assert_eq!(
+        i.state_dir.value,
+        home.join("work"),
+        "the profile's state dir is the mount"
+    );
+    // `environment:` beats `env_file:`; a required env file that is missing is reported.
+    write(
+        home,
+        "compose.yaml",
+        &format!(
+            "name: e\nservices:\n  gw:\n    {GATEWAY}    network_mode: host\n    env_file: [one.env, gone.env]\n    environment: [OPENCLAW_GATEWAY_PORT=19300]\n"
+        ),
+    );
+    let (host, findings) = check(home, compose::discover(home).into_iter().collect());
+    assert_eq!(host.instances[0].ports.gateway.value, 19300);
+    let text = rendered(&host, &findings);
+    assert!(
+        text.contains("env file `~/gone.env` cannot be read"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_published_port_inside_a_native_cdp_range() {
+    let h = tempfile::tempdir().unwrap();
+    let home = h.path();
+    write(
+        home,
+        ".openclaw/openclaw.json",
+        "{ gateway: { port: 18789 } }\n",
+    );
+    write(
+        home,
+        "compose.yaml",
+        &format!(
+            "name: c\nservices:\n  gw:\n    {GATEWAY}    ports: [\"127.0.0.1:18850:18789\"]\n"
+        ),
+    );
+    let (host, findings) = check(home, compose::discover(home).into_iter().collect());
+    let text = rendered(&host, &findings);
+    assert_eq!(findings.len(), 1, "{text}");
+    assert_eq!(findings[0].rule.id, "cdp-range-overlap", "{text}");
+    assert!(
+        text.contains(
+            "`c-gw` puts published port `18850` inside the CDP range `18800..=18899` of `default`"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("publish `c-gw` on a free host port: `127.0.0.1:18900:18789`"),
+        "{text}"
+    );
+}
