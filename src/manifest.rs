@@ -277,7 +277,11 @@ fn command_line(
             v.clone(),
             Origin::Launcher {
                 span,
-                what: format!("{k}={v}"),
+                what: if crate::secrets::is_secret_key(k) {
+                    format!("{k}=…")
+                } else {
+                    format!("{k}={v}")
+                },
             },
         ));
     }

@@ -582,3 +582,25 @@ fn a_published_port_inside_a_native_cdp_range() {
         "{text}"
     );
 }
+
+#[test]
+fn secrets_in_manifest_command_lines_never_reach_the_output() {
+    let d = tempfile::tempdir().unwrap();
+    let (code, mut out) = manifest(
+        d.path(),
+        r#"{
+  instances: {
+    a: { command: "OPENCLAW_GATEWAY_TOKEN=tok-in-cmd-1 OPENCLAW_GATEWAY_PORT=19000 openclaw --profile a gateway" },
+    b: { command: "openclaw --profile b gateway --port 19000 --password pw-in-cmd-2" },
+  },
+}
+"#,
+    );
+    assert_eq!(code, 1, "{out}");
+    out.push_str(&check_in(d.path(), &["--format", "json"]).1);
+    out.push_str(&check_in(d.path(), &["--format", "sarif"]).1);
+    assert!(out.contains("both use ports `19000`"), "{out}");
+    for secret in ["tok-in-cmd-1", "pw-in-cmd-2"] {
+        assert!(!out.contains(secret), "`{secret}` leaked:\n{out}");
+    }
+}
