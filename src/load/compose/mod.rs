@@ -923,6 +923,9 @@ fn service(
     let base_c = get(&env, "OPENCLAW_HOME")
         .map(|(_, v, _)| v)
         .unwrap_or(home_c.clone());
+    // why: the state dir inside: `OPENCLAW_STATE_DIR`, else `~/.openclaw` or the
+    // profile's `~/.openclaw-NAME` under `OPENCLAW_HOME`/`HOME` (`src/config/state-dir.ts`
+    // `resolveStateDir`, `src/cli/profile-utils.ts` `resolveProfileStateDir`).
     let state_c = match get(&env, "OPENCLAW_STATE_DIR") {
         Some((_, v, _)) => v,
         None => match g.profile_name() {
