@@ -109,6 +109,30 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
             display_prefix: req.display_base.as_ref().map(|(_, p)| *p).unwrap_or("~"),
         };
         let loaded = crate::load::compose::load_all(&mut loader, &req.compose, &req.home);
+        // A profile dir under HOME that a service mounts as its state dir is that
+        // service's state: the gateway runs in the container, not also beside it
+        // (launchers join profile dirs by state dir, research/launchers.md).
+        let mounted: Vec<PathBuf> = loaded
+            .specs
+            .iter()
+            .flat_map(|s| {
+                s.env
+                    .iter()
+                    .rev()
+                    .find(|(k, _, _)| k == "OPENCLAW_STATE_DIR")
+            })
+            .map(|(_, v, _)| crate::load::canonical_or_lexical(std::path::Path::new(v)))
+            .collect();
+        discovered.specs.retain(|s| {
+            let dir = match (&s.kind, &s.profile) {
+                (crate::model::InstanceKind::Default, _) => req.home.join(".openclaw"),
+                (crate::model::InstanceKind::Profile, Some(p)) => {
+                    req.home.join(format!(".openclaw-{p}"))
+                }
+                _ => return true,
+            };
+            !mounted.contains(&crate::load::canonical_or_lexical(&dir))
+        });
         discovered.specs.extend(loaded.specs);
         discovered.issues.extend(loaded.issues);
     }

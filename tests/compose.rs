@@ -604,3 +604,32 @@ fn secrets_in_manifest_command_lines_never_reach_the_output() {
         assert!(!out.contains(secret), "`{secret}` leaked:\n{out}");
     }
 }
+
+#[test]
+fn a_mounted_profile_dir_is_the_container_not_a_second_instance() {
+    let h = tempfile::tempdir().unwrap();
+    let home = h.path();
+    write(
+        home,
+        ".openclaw/openclaw.json",
+        "{ gateway: { mode: \"local\" } }\n",
+    );
+    write(
+        home,
+        ".openclaw-other/openclaw.json",
+        "{ gateway: { port: 21000 } }\n",
+    );
+    // What OpenClaw's docker setup does: the host's `~/.openclaw` is the container's.
+    write(
+        home,
+        "compose.yaml",
+        &format!(
+            "name: d\nservices:\n  gw:\n    {GATEWAY}    volumes: [\"${{HOME}}/.openclaw:/home/node/.openclaw\"]\n    ports: [\"18789:18789\"]\n"
+        ),
+    );
+    let (host, findings) = check(home, compose::discover(home).into_iter().collect());
+    let names: Vec<&str> = host.instances.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["d-gw", "other"]);
+    assert!(findings.is_empty(), "{}", rendered(&host, &findings));
+    assert_eq!(host.instances[0].state_dir.value, home.join(".openclaw"));
+}
