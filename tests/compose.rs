@@ -633,3 +633,18 @@ fn a_mounted_profile_dir_is_the_container_not_a_second_instance() {
     assert!(findings.is_empty(), "{}", rendered(&host, &findings));
     assert_eq!(host.instances[0].state_dir.value, home.join(".openclaw"));
 }
+
+#[test]
+fn openclaws_compose_file_without_its_env_file_is_reported() {
+    let h = tempfile::tempdir().unwrap();
+    let home = h.path();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/port-collision/compose-openclaw-gateway-and-cli/home/compose.yaml");
+    std::fs::copy(&fixture, home.join("compose.yaml")).unwrap();
+    let (host, findings) = check(home, vec![file(home, "compose.yaml")]);
+    let text = rendered(&host, &findings);
+    assert!(
+        text.contains("volume `:/home/node/.openclaw` of service `openclaw-gateway` has an empty host path (`OPENCLAW_CONFIG_DIR` is not set)"),
+        "{text}"
+    );
+}

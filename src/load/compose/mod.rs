@@ -246,7 +246,8 @@ fn read_yaml(
 struct Vars {
     vars: Vec<(String, String, Option<Span>)>,
     /// Which variables each interpolated scalar used.
-    used: std::cell::RefCell<Vec<(Span, Vec<String>)>>,
+    /// (and which it found unset).
+    used: std::cell::RefCell<Vec<(Span, Vec<String>, Vec<String>)>>,
 }
 
 impl Vars {
@@ -258,10 +259,23 @@ impl Vars {
             .map(|(_, v, _)| v.clone())
     }
 
+    /// " (`A` and `B` are not set)" when the scalar at `span` used unset variables.
+    fn unset_note(&self, span: Span) -> String {
+        let used = self.used.borrow();
+        match used.iter().find(|(s, _, _)| *s == span) {
+            Some((_, _, unset)) if !unset.is_empty() => {
+                let list: Vec<String> = unset.iter().map(|u| format!("`{u}`")).collect();
+                let verb = if list.len() == 1 { "is" } else { "are" };
+                format!(" ({} {verb} not set)", list.join(", "))
+            }
+            _ => String::new(),
+        }
+    }
+
     /// "`GW_PORT=18789` at ~/.env:2" for every variable written into the scalar at `span`.
     fn described(&self, loader: &Loader, span: Span) -> Vec<String> {
         let used = self.used.borrow();
-        let Some((_, names)) = used.iter().find(|(s, _)| *s == span) else {
+        let Some((_, names, _)) = used.iter().find(|(s, _, _)| *s == span) else {
             return vec![];
         };
         names
@@ -347,7 +361,9 @@ fn interpolate_tree(
                 }
             }
             used.extend(names.iter().cloned());
-            vars.used.borrow_mut().push((y.span, names));
+            vars.used
+                .borrow_mut()
+                .push((y.span, names, r.unset.clone()));
             *text = r.text;
         }
         YValue::Seq(items) => {
@@ -910,6 +926,21 @@ fn service(
     let virtual_root = PathBuf::from(format!("/.container/{}/{name}", ctx.project));
     let mut mounts = Vec::new();
     for v in svc.get("volumes").and_then(Yaml::as_seq).unwrap_or(&[]) {
+        if let Some(t) = v.as_str()
+            && t.starts_with(':')
+        {
+            // why: compose refuses an empty section between colons (what an unset
+            // `${OPENCLAW_CONFIG_DIR}` in OpenClaw's own compose file leaves).
+            issues.push(issue(
+                Location::Span(v.span),
+                format!(
+                    "volume `{t}` of service `{name}` has an empty host path{}: `docker compose up` refuses it",
+                    ctx.vars.unset_note(v.span)
+                ),
+                Some("set the variable in the project's `.env` (or the `env-file=` of `--compose`) to the host directory to mount".into()),
+            ));
+            continue;
+        }
         if let Some(m) = mount(ctx, v) {
             mounts.push(m);
         }
@@ -1005,7 +1036,9 @@ fn service(
                 .and_then(Yaml::as_str)
                 .is_none_or(|m| !m.starts_with("service:") && !m.starts_with("container:")) =>
         {
-            published(svc, issues, &|s| ctx.vars.described(loader, s))
+            published(svc, issues, &|s| ctx.vars.described(loader, s), &|s| {
+                ctx.vars.unset_note(s)
+            })
         }
         _ => vec![],
     };
@@ -1154,6 +1187,7 @@ fn published(
     svc: &Yaml,
     issues: &mut Vec<DiscoveryIssue>,
     vars: &dyn Fn(Span) -> Vec<String>,
+    unset: &dyn Fn(Span) -> String,
 ) -> Vec<Published> {
     let mut out = Vec::new();
     for p in svc.get("ports").and_then(Yaml::as_seq).unwrap_or(&[]) {
@@ -1175,7 +1209,7 @@ fn published(
             })),
             Err(e) => issues.push(issue(
                 Location::Span(p.span),
-                format!("`ports:` entry cannot be published: {e}"),
+                format!("`ports:` entry cannot be published: {e}{}", unset(p.span)),
                 Some("write it as `[HOST_IP:]HOST_PORT:CONTAINER_PORT`, e.g. `127.0.0.1:18790:18789`".into()),
             )),
         }
