@@ -242,12 +242,15 @@ fn read_yaml(
     }
 }
 
+/// An interpolated scalar, the variables it used and those of them unset.
+type Used = (Span, Vec<String>, Vec<String>);
+
 /// Variables for interpolation: HOME (the shell's), then the env files in order.
 struct Vars {
     vars: Vec<(String, String, Option<Span>)>,
     /// Which variables each interpolated scalar used.
     /// (and which it found unset).
-    used: std::cell::RefCell<Vec<(Span, Vec<String>, Vec<String>)>>,
+    used: std::cell::RefCell<Vec<Used>>,
 }
 
 impl Vars {
