@@ -130,17 +130,39 @@ pub fn from_dockerfile(text: &str, context: &Path) -> Image {
         }
     }
     lines.push(logical);
+    let mut stages: Vec<(String, Image)> = Vec::new();
+    let mut stage: Option<String> = None;
     for line in lines {
+        if line.trim_start().to_ascii_uppercase().starts_with("FROM ")
+            && let Some(name) = stage.take()
+        {
+            stages.push((name, image.clone()));
+        }
         let line = line.trim();
         let (instr, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         match instr.to_ascii_uppercase().as_str() {
             "FROM" => {
-                let base = rest
+                let words: Vec<&str> = rest
                     .split_whitespace()
-                    .find(|w| !w.starts_with("--"))
-                    .unwrap_or("");
-                image = named(base);
-                image.known = image.known || base.is_empty();
+                    .filter(|w| !w.starts_with("--"))
+                    .collect();
+                let base = words.first().copied().unwrap_or("");
+                // `FROM earlier-stage` starts from what that stage ended with.
+                image = match stages
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(base))
+                {
+                    Some((_, i)) => i.clone(),
+                    None => named(base),
+                };
+                if let [_, kw, name] = words.as_slice()
+                    && kw.eq_ignore_ascii_case("as")
+                {
+                    stage = Some(name.to_string());
+                } else {
+                    stage = None;
+                }
             }
             "WORKDIR" => {
                 let d = rest.trim();
