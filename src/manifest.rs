@@ -227,8 +227,8 @@ fn command_line(
     let text = string(node, "command")?;
     let src = &loader.sources.get(node.span.file).text[node.span.range()];
     // The string's own characters, when it has no escapes: each word's span.
-    let offset =
-        (src.len() >= 2 && &src[1..src.len() - 1] == text).then_some(node.span.start as usize + 1);
+    let offset = (src.len() >= 2 && src.get(1..src.len() - 1) == Some(text))
+        .then_some(node.span.start as usize + 1);
     let words = crate::load::shell::split(text).map_err(|e| {
         issue(
             node.span,

@@ -147,13 +147,15 @@ fn braced(
     }
     out.substituted = true;
     let current = lookup(name);
-    let (colon, op, arg) = match rest.strip_prefix(':') {
-        Some(r) => (
-            true,
-            r.as_bytes().first().copied(),
-            r.get(1..).unwrap_or(""),
-        ),
-        None => (false, Some(rest.as_bytes()[0]), &rest[1..]),
+    let (colon, r) = match rest.strip_prefix(':') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    // The operator is one ASCII byte; anything else is not a form the spec has.
+    let op = r.as_bytes().first().copied();
+    let arg = match op {
+        Some(b'-' | b'+' | b'?') => &r[1..],
+        _ => return Err(format!("invalid interpolation format: `${{{body}}}`")),
     };
     // `:` tests "unset or empty", without it only "unset".
     let present = match &current {
@@ -232,6 +234,11 @@ mod tests {
         assert!(with(&v, "${EMPTY:?x}").is_err());
         assert!(with(&v, "${SET").is_err());
         assert!(with(&v, "a $ b").is_err());
+        assert!(
+            with(&v, "${SET€x}").is_err(),
+            "no panic on a multibyte operator"
+        );
+        assert!(with(&v, "${SET:€x}").is_err());
         assert_eq!(
             with(&v, "127.0.0.1:${PORT:-18791}:18789").unwrap(),
             "127.0.0.1:18791:18789"

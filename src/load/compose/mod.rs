@@ -556,7 +556,7 @@ fn split_at(loader: &Loader, text: &str, span: Span) -> Vec<Word> {
     let src = &loader.sources.get(span.file).text[span.range()];
     let offset = if src == text {
         Some(span.start as usize)
-    } else if src.len() >= 2 && &src[1..src.len() - 1] == text {
+    } else if src.len() >= 2 && src.get(1..src.len() - 1) == Some(text) {
         Some(span.start as usize + 1)
     } else {
         None
@@ -900,7 +900,10 @@ fn service(
                 // A list item `KEY=value`: only the value (after the `=` in the source).
                 let src = &loader.sources.get(span.file).text[span.range()];
                 let start = match src.find('=') {
-                    Some(eq) if src.starts_with(k.as_str()) || src[1..].starts_with(k.as_str()) => {
+                    Some(eq)
+                        if src.starts_with(k.as_str())
+                            || src.get(1..).is_some_and(|r| r.starts_with(k.as_str())) =>
+                    {
                         span.start as usize + eq + 1
                     }
                     _ => span.start as usize,
