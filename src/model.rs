@@ -254,8 +254,9 @@ pub struct Published {
     pub span: Span,
     /// The entry as written.
     pub text: String,
-    /// Variables interpolated into it, described (`` `GW_PORT=18789` at ~/.env:2 ``).
-    pub vars: Vec<String>,
+    /// Variables interpolated into it, described (`` `GW_PORT=18789` at ~/.env:2 ``),
+    /// with the line that set each.
+    pub vars: Vec<(String, Span)>,
 }
 
 impl Instance {

@@ -657,12 +657,34 @@ pub(crate) fn published_note(i: &Instance, host_port: i64) -> Option<String> {
     let via = if p.vars.is_empty() {
         String::new()
     } else {
-        format!(" (interpolated from {})", join_and(&p.vars))
+        let list: Vec<String> = p.vars.iter().map(|(d, _)| d.clone()).collect();
+        format!(" (interpolated from {})", join_and(&list))
     };
     Some(format!(
         "`{}` publishes host port `{host_port}`{via} from {inner} inside its own network namespace",
         i.name
     ))
+}
+
+/// Labels at the `.env` lines a published host port of `i` was interpolated from.
+pub(crate) fn published_labels(i: &Instance, host_port: i64) -> Vec<Label> {
+    let Some(c) = &i.container else {
+        return vec![];
+    };
+    c.published
+        .iter()
+        .filter(|p| p.host_port == host_port)
+        .flat_map(|p| &p.vars)
+        .map(|(d, span)| Label {
+            location: Location::Span(*span),
+            message: format!(
+                "`{}` of `{}` comes from here",
+                d.split('=').next().unwrap_or(d).trim_matches('`'),
+                i.name
+            ),
+            target: d.split('=').next().map(|k| k.trim_matches('`').to_string()),
+        })
+        .collect()
 }
 
 /// Which instance of a group should move: a container that publishes one of the
@@ -705,6 +727,16 @@ pub(crate) fn publish_help(host: &Host, i: &Instance, u: &PortUse) -> Option<Str
     let free = (p.host_port + 1..=ports::MAX_PORT)
         .chain((1024..p.host_port).rev())
         .find(|n| !taken.iter().any(|(s, e)| (s..=e).contains(&n)))?;
+    // A host port that came from a variable is changed where the variable is set.
+    let suffix = format!("={}`", p.host_port);
+    if let Some((d, span)) = p.vars.iter().find(|(d, _)| d.contains(&suffix)) {
+        let name = d.split('=').next().unwrap_or(d).trim_matches('`');
+        return Some(format!(
+            "publish `{}` on a free host port: set `{name}={free}` in `{}`",
+            i.name,
+            host.sources.get(span.file).display
+        ));
+    }
     let old = format!("{}:{}", p.host_port, p.container_port);
     let new_text = if p.text.contains(&old) {
         p.text

@@ -119,6 +119,11 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                 .iter()
                 .flat_map(|i| shared.iter().filter_map(|p| published_note(i, *p))),
         );
+        for i in &group {
+            for p in &shared {
+                f.secondary.extend(super::published_labels(i, *p));
+            }
+        }
         f.help = help(host, mover, &ports);
         out.push(f);
     }

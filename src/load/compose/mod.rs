@@ -276,7 +276,7 @@ impl Vars {
     }
 
     /// "`GW_PORT=18789` at ~/.env:2" for every variable written into the scalar at `span`.
-    fn described(&self, loader: &Loader, span: Span) -> Vec<String> {
+    fn described(&self, loader: &Loader, span: Span) -> Vec<(String, Span)> {
         let used = self.used.borrow();
         let Some((_, names, _)) = used.iter().find(|(s, _, _)| *s == span) else {
             return vec![];
@@ -288,7 +288,7 @@ impl Vars {
                 let s = (*s)?;
                 let f = loader.sources.get(s.file);
                 let (line, _) = f.line_col(s.start as usize);
-                Some(format!("`{n}={v}` at {}:{line}", f.display))
+                Some((format!("`{n}={v}` at {}:{line}", f.display), s))
             })
             .collect()
     }
@@ -1192,7 +1192,7 @@ fn mount(ctx: &ProjectCtx, v: &Yaml) -> Option<Mount> {
 fn published(
     svc: &Yaml,
     issues: &mut Vec<DiscoveryIssue>,
-    vars: &dyn Fn(Span) -> Vec<String>,
+    vars: &dyn Fn(Span) -> Vec<(String, Span)>,
     unset: &dyn Fn(Span) -> String,
 ) -> Vec<Published> {
     let mut out = Vec::new();
