@@ -41,16 +41,23 @@ fn pair(a: &str, b: &str) -> (String, String) {
 }
 
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    // Ranges sorted by start; all are 100 ports long, so a range can only meet
-    // the ranges that start within it.
-    let mut ranges: Vec<(i64, i64, &Instance)> = binding(host)
-        .filter_map(|i| own_range(i).map(|(s, e)| (s, e, i)))
-        .collect();
-    ranges.sort_by_key(|(s, _, i)| (*s, i.name.clone()));
+    // Ranges by network namespace (ports in two namespaces never meet), each list
+    // sorted by start; all are 100 ports long, so a range can only meet the
+    // ranges that start within it.
+    let mut by_net: BTreeMap<super::Net, Vec<(i64, i64, &Instance)>> = BTreeMap::new();
+    for i in binding(host) {
+        if let Some((s, e)) = own_range(i) {
+            by_net.entry(super::net(i)).or_default().push((s, e, i));
+        }
+    }
     let mut pairs: BTreeMap<(String, String), Vec<Inside>> = BTreeMap::new();
-    for (n, (s, e, a)) in ranges.iter().enumerate() {
-        for (s2, _, b) in ranges[n + 1..].iter().take_while(|(s2, _, _)| s2 <= e) {
-            if s2 != s && super::same_net(a, b) {
+    for ranges in by_net.values_mut() {
+        ranges.sort_by_key(|(s, _, i)| (*s, i.name.clone()));
+        for (n, (s, e, a)) in ranges.iter().enumerate() {
+            // Equal starts are equal bases: `port-collision`'s, skipped at once.
+            let rest = &ranges[n + 1..];
+            let from = rest.partition_point(|(s2, _, _)| s2 == s);
+            for (_, _, b) in rest[from..].iter().take_while(|(s2, _, _)| s2 <= e) {
                 pairs.entry(pair(&a.name, &b.name)).or_default();
             }
         }
@@ -58,9 +65,12 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
     // Every concrete port that lies in another instance's range (binary search).
     for i in binding(host) {
         for (n, u) in net_port_uses(i).into_iter().filter(|(_, u)| !u.fallback) {
+            let Some(ranges) = by_net.get(&n) else {
+                continue;
+            };
             let first = ranges.partition_point(|(_, e, _)| *e < u.port);
             for (s, _, owner) in ranges[first..].iter().take_while(|(s, _, _)| *s <= u.port) {
-                if owner.name != i.name && *s <= u.port && super::net(owner) == n {
+                if owner.name != i.name && *s <= u.port {
                     pairs
                         .entry(pair(&i.name, &owner.name))
                         .or_default()
