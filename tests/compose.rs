@@ -648,3 +648,24 @@ fn openclaws_compose_file_without_its_env_file_is_reported() {
         "{text}"
     );
 }
+
+#[test]
+fn ten_thousand_containers_check_in_linearithmic_time() {
+    // Every container listens on 18789 inside its own namespace: no pair of them
+    // may be compared port by port (that took a minute here before).
+    let h = tempfile::tempdir().unwrap();
+    let home = h.path();
+    let mut text = String::from("services:\n");
+    for i in 0..10_000 {
+        text.push_str(&format!(
+            "  s{i}:\n    image: openclaw:local\n    ports: [\"{}:18789\"]\n",
+            20_000 + i * 4
+        ));
+    }
+    write(home, "compose.yaml", &text);
+    let t = Instant::now();
+    let (host, findings) = check(home, vec![file(home, "compose.yaml")]);
+    assert_eq!(host.instances.len(), 10_000);
+    assert!(findings.is_empty());
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+}
