@@ -163,6 +163,11 @@ pub struct HostArgs {
     /// `NAME=CONFIG_PATH[,state=DIR][,port=N][,env=FILE][,profile=P]`.
     #[arg(long = "instance", value_name = "SPEC")]
     pub instances: Vec<String>,
+    /// A docker compose project whose gateway services are instances too:
+    /// `FILE[,file=OVERRIDE…][,env-file=FILE…][,project=NAME]` (repeatable; each is
+    /// its own project) [default: `compose.yaml` & co. in the current directory].
+    #[arg(long = "compose", value_name = "SPEC")]
+    pub compose: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,8 @@ pub struct HostRequest {
     /// The filesystem root for system-wide launchers (`/etc/systemd/system`,
     /// `/Library/LaunchDaemons`); `None` reads only the launchers under HOME.
     pub root: Option<PathBuf>,
+    /// docker compose projects whose gateway services are instances too.
+    pub compose: Vec<crate::load::compose::ComposeRequest>,
 }
 
 impl HostRequest {
@@ -45,6 +47,7 @@ impl HostRequest {
             manifest: None,
             target: None,
             root: None,
+            compose: vec![],
         }
     }
 }
@@ -98,6 +101,44 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
             path: req.home.display().to_string(),
             source,
         })?;
+    }
+    if !req.compose.is_empty() {
+        let mut loader = Loader {
+            sources: &mut sources,
+            display_base: req
+                .display_base
+                .clone()
+                .map(|(b, _)| b)
+                .unwrap_or(req.home.clone()),
+            display_prefix: req.display_base.as_ref().map(|(_, p)| *p).unwrap_or("~"),
+        };
+        let loaded = crate::load::compose::load_all(&mut loader, &req.compose, &req.home);
+        // A profile dir under HOME that a service mounts as its state dir is that
+        // service's state: the gateway runs in the container, not also beside it
+        // (launchers join profile dirs by state dir, research/launchers.md).
+        let mounted: Vec<PathBuf> = loaded
+            .specs
+            .iter()
+            .flat_map(|s| {
+                s.env
+                    .iter()
+                    .rev()
+                    .find(|(k, _, _)| k == "OPENCLAW_STATE_DIR")
+            })
+            .map(|(_, v, _)| crate::load::canonical_or_lexical(std::path::Path::new(v)))
+            .collect();
+        discovered.specs.retain(|s| {
+            let dir = match (&s.kind, &s.profile) {
+                (crate::model::InstanceKind::Default, _) => req.home.join(".openclaw"),
+                (crate::model::InstanceKind::Profile, Some(p)) => {
+                    req.home.join(format!(".openclaw-{p}"))
+                }
+                _ => return true,
+            };
+            !mounted.contains(&crate::load::canonical_or_lexical(&dir))
+        });
+        discovered.specs.extend(loaded.specs);
+        discovered.issues.extend(loaded.issues);
     }
     for spec in &req.explicit {
         discovered.specs.retain(|s| s.name != spec.name);

@@ -680,5 +680,16 @@ fn host_request(args: &HostArgs) -> Result<HostRequest> {
         req.explicit
             .push(discover::parse_instance_arg(arg, &cwd).map_err(anyhow::Error::msg)?);
     }
+    for arg in &args.compose {
+        req.compose
+            .push(clawfence::load::compose::parse_arg(arg, &cwd).map_err(anyhow::Error::msg)?);
+    }
+    // As `docker compose up` run here would: the compose file of the current
+    // directory and its override.
+    if let Some(found) = clawfence::load::compose::discover(&cwd)
+        && !req.compose.iter().any(|c| c.files[0] == found.files[0])
+    {
+        req.compose.insert(0, found);
+    }
     Ok(req)
 }

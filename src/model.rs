@@ -23,6 +23,9 @@ pub enum Origin {
     Derived { from: Box<Origin>, how: String },
     /// A built-in value, described ("built-in default 18789").
     Default(String),
+    /// Written in a launcher: a word of a command line (`--port 18791`), a compose
+    /// `ports:` or `volumes:` entry; `what` is the text as written.
+    Launcher { span: Span, what: String },
 }
 
 impl Origin {
@@ -37,6 +40,7 @@ impl Origin {
     pub fn span(&self) -> Option<Span> {
         match self {
             Origin::Config(s) | Origin::EnvFile(s) | Origin::Argv(s) => Some(*s),
+            Origin::Launcher { span, .. } => Some(*span),
             Origin::Derived { from, .. } => from.span(),
             _ => None,
         }
@@ -66,6 +70,9 @@ impl Origin {
             Origin::Flag(flag) => format!("`{flag}`"),
             Origin::Derived { from, how } => format!("{how}, from {}", from.describe(sources)),
             Origin::Default(what) => what.clone(),
+            Origin::Launcher { span, what } => {
+                format!("`{}` at {}", one_line(what), sources.locate(*span))
+            }
         }
     }
 }
@@ -339,6 +346,39 @@ pub struct Instance {
     pub browser: BrowserState,
     /// The launcher that starts this instance, when one does.
     pub launcher: Option<LauncherInfo>,
+    /// The compose service it runs as, when it runs in a container.
+    pub container: Option<Container>,
+}
+
+/// A gateway run as a docker compose service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Container {
+    pub project: String,
+    pub service: String,
+    /// The network namespace its ports live in: `None` for `network_mode: host`
+    /// (its ports are host ports), else an id shared by the services that share
+    /// it (`network_mode: service:X`).
+    pub namespace: Option<String>,
+    /// Ports published on the host (TCP), host → container.
+    pub published: Vec<Published>,
+    /// The service's key in the compose file.
+    pub span: Span,
+}
+
+/// One published port: `127.0.0.1:18791:18789` is host `18791` → container `18789`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    /// Empty for every address.
+    pub host_ip: String,
+    pub host_port: i64,
+    pub container_port: i64,
+    /// The `ports:` entry.
+    pub span: Span,
+    /// The entry as written.
+    pub text: String,
+    /// Variables interpolated into it, described (`` `GW_PORT=18789` at ~/.env:2 ``),
+    /// with the line that set each.
+    pub vars: Vec<(String, Span)>,
 }
 
 /// What starts an instance: a systemd unit, a launchd job, a Windows task script.

@@ -1,7 +1,9 @@
 //! `fixtures/<rule-id>/<scenario>/home/` is a fake HOME; `expected.txt` beside it
 //! is what `clawfence check --color never` prints for it. A missing expectation
 //! fails; `BLESS=1 cargo test --test fixtures` rewrites them. `FIXTURE=<rule-id>`
-//! runs one rule's scenarios.
+//! runs one rule's scenarios. A scenario may also hold a docker compose project:
+//! `home/compose.yaml` (with `compose.override.yaml`) is read as `docker compose
+//! up` run in HOME reads it.
 
 mod common;
 

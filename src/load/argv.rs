@@ -192,10 +192,33 @@ fn assignment(word: &str) -> Option<(&str, &str)> {
 /// Reads what `argv` runs. `argv[0]` is the program as a launcher names it.
 pub fn classify<S: AsRef<str>>(argv: &[S]) -> Invocation {
     let words: Vec<&str> = argv.iter().map(AsRef::as_ref).collect();
-    classify_words(&words, 0)
+    classify_words(&words, 0, None)
 }
 
-fn classify_words(words: &[&str], depth: usize) -> Invocation {
+/// [`classify`] for a process whose working directory is OpenClaw's package
+/// directory `package_dir` (a container image's `WORKDIR`, `/app` in the official
+/// image): a relative entry script there (`node dist/index.js`, `node
+/// openclaw.mjs`) is OpenClaw's.
+pub fn classify_in<S: AsRef<str>>(argv: &[S], package_dir: &str) -> Invocation {
+    let words: Vec<&str> = argv.iter().map(AsRef::as_ref).collect();
+    classify_words(&words, 0, Some(package_dir))
+}
+
+/// Whether `word` is an entry script of the OpenClaw package at `dir`.
+fn is_entry_in(word: &str, dir: &str) -> bool {
+    let rel = word.strip_prefix("./").unwrap_or(word);
+    let rel = match word.strip_prefix(dir.trim_end_matches('/')) {
+        Some(rest) if rest.starts_with('/') => rest.trim_start_matches('/'),
+        _ if word.starts_with('/') => return false,
+        _ => rel,
+    };
+    matches!(
+        rel,
+        "openclaw.mjs" | "dist/index.js" | "dist/entry.js" | "dist/index.mjs" | "dist/entry.mjs"
+    )
+}
+
+fn classify_words(words: &[&str], depth: usize, package_dir: Option<&str>) -> Invocation {
     let mut env = Vec::new();
     let mut cleared = false;
     let mut unset = Vec::new();
@@ -231,6 +254,22 @@ fn classify_words(words: &[&str], depth: usize) -> Invocation {
                 }
             }
             "exec" | "nohup" | "setsid" => i += 1,
+            // Container init processes that exec their arguments: `tini [-s] -- prog`,
+            // `dumb-init prog`, the node image's `docker-entrypoint.sh prog`.
+            "tini" | "tini-static" | "docker-init" | "dumb-init" => {
+                i += 1;
+                while let Some(w) = words.get(i) {
+                    if *w == "--" {
+                        i += 1;
+                        break;
+                    }
+                    if !w.starts_with('-') {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            "docker-entrypoint.sh" => i += 1,
             _ => break,
         }
     }
@@ -248,6 +287,7 @@ fn classify_words(words: &[&str], depth: usize) -> Invocation {
         }
         match words.get(j) {
             Some(script) if is_openclaw_entry(script) => j + 1,
+            Some(script) if package_dir.is_some_and(|d| is_entry_in(script, d)) => j + 1,
             _ => return Invocation::NotOpenclaw,
         }
     } else if matches!(file_name(w), "npx" | "pnpx" | "bunx" | "pnpm" | "yarn") {
@@ -272,7 +312,7 @@ fn classify_words(words: &[&str], depth: usize) -> Invocation {
             .any(|w| *w == "preflight");
         return match words.iter().position(|w| *w == "--") {
             Some(dash) if is_preflight => {
-                let inner = classify_words(&words[dash + 1..], depth + 1);
+                let inner = classify_words(&words[dash + 1..], depth + 1, package_dir);
                 shift(inner, dash + 1, env)
             }
             _ => Invocation::NotOpenclaw,
@@ -556,5 +596,34 @@ mod tests {
         assert!(!is_value_token(Some("--port")));
         assert!(!is_value_token(Some("--")));
         assert!(!is_value_token(None));
+    }
+
+    #[test]
+    fn container_init_processes_and_the_image_workdir() {
+        // The official image: `tini --` as entrypoint, `node openclaw.mjs gateway` as CMD.
+        let g = gw("tini -s -- node openclaw.mjs gateway --allow-unconfigured");
+        assert!(g.allow_unconfigured);
+        assert_eq!(g.program, 4);
+        let g = gw("docker-entrypoint.sh openclaw --profile x gateway");
+        assert_eq!(g.profile_name(), Some("x"));
+        // `node dist/index.js` is OpenClaw's only where the package is the workdir.
+        let words = ["node", "dist/index.js", "gateway", "--port", "18789"];
+        assert!(classify(&words).gateway().is_none());
+        let inv = classify_in(&words, "/app");
+        assert_eq!(inv.gateway().unwrap().port.as_ref().unwrap().value, "18789");
+        assert!(
+            classify_in(&["node", "/app/dist/index.js", "gateway"], "/app")
+                .gateway()
+                .is_some()
+        );
+        assert!(
+            classify_in(&["node", "/srv/dist/index.js", "gateway"], "/app")
+                .gateway()
+                .is_none()
+        );
+        assert_eq!(
+            classify_in(&["node", "dist/index.js"], "/app").gateway(),
+            None
+        );
     }
 }

@@ -1,10 +1,12 @@
 //! Reading files into the [`SourceMap`]: configs with `$include`, `.env` files.
 
 pub mod argv;
+pub mod compose;
 pub mod env;
 pub mod include;
 pub mod json5;
 pub mod services;
+pub mod shell;
 pub mod subst;
 
 use crate::source::{FileId, SourceKind, SourceMap, Span};

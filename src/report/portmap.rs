@@ -141,6 +141,8 @@ pub fn span_text(start: i64, end: i64) -> String {
 #[derive(Debug, Clone)]
 pub struct Lane {
     pub name: String,
+    /// The name as the table shows it: a container with what it publishes.
+    pub shown: String,
     pub base: i64,
     /// Where the gateway port came from.
     pub base_from: String,
@@ -320,7 +322,11 @@ pub fn wrap(text: &str, width: usize, indent: usize) -> String {
 fn lane(host: &Host, i: &Instance) -> Lane {
     let binds = i.binds_ports();
     let mut marks = Vec::new();
-    if binds {
+    // A container's own ports live in its network namespace: only what it
+    // publishes is on the host's port line.
+    let in_container = i.container.as_ref().is_some_and(|c| c.namespace.is_some());
+    // A disabled browser binds no CDP range.
+    if binds && i.browser.enabled() && !in_container {
         let (s, e) = i.ports.cdp_range.value;
         marks.push(Mark {
             start: s,
@@ -331,7 +337,14 @@ fn lane(host: &Host, i: &Instance) -> Lane {
             from_gateway: !i.range_fell_back(),
             profile: None,
         });
-        for u in rules::port_uses(i) {
+    }
+    if binds {
+        let uses = rules::net_port_uses(i)
+            .into_iter()
+            .filter(|(n, _)| *n == rules::Net::Host)
+            .map(|(_, u)| u)
+            .chain(rules::tailnet_uses(i));
+        for u in uses {
             marks.push(Mark {
                 start: u.port,
                 end: u.port,
@@ -349,6 +362,7 @@ fn lane(host: &Host, i: &Instance) -> Lane {
     }
     Lane {
         name: i.name.clone(),
+        shown: crate::report::ports::shown_name(i),
         base: i.ports.gateway.value,
         base_from: crate::report::ports::gateway_source(host, i),
         binds,
@@ -472,6 +486,7 @@ mod tests {
     fn lane(name: &str, base: i64) -> Lane {
         Lane {
             name: name.into(),
+            shown: name.into(),
             base,
             base_from: String::new(),
             binds: true,

@@ -28,6 +28,9 @@ struct InstanceJson {
     browser: BrowserJson,
     /// Every port the instance binds, with when and where it was set.
     uses: Vec<UseJson>,
+    /// A compose service: where its ports live and what reaches the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<ContainerJson>,
 }
 
 #[derive(Serialize)]
@@ -37,6 +40,16 @@ struct BrowserJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     disabled_by: Option<String>,
     eager_control: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContainerJson {
+    project: String,
+    service: String,
+    /// `host` (`network_mode: host`), else the namespace's id.
+    network: String,
+    published: Vec<PublishedJson>,
 }
 
 #[derive(Serialize)]
@@ -127,6 +140,54 @@ fn uses_json(host: &Host, i: &Instance) -> Vec<UseJson> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+struct PublishedJson {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    host_ip: String,
+    host_port: i64,
+    container_port: i64,
+}
+
+fn container_json(i: &Instance) -> Option<ContainerJson> {
+    let c = i.container.as_ref()?;
+    Some(ContainerJson {
+        project: c.project.clone(),
+        service: c.service.clone(),
+        network: c.namespace.clone().unwrap_or_else(|| "host".into()),
+        published: c
+            .published
+            .iter()
+            .map(|p| PublishedJson {
+                host_ip: p.host_ip.clone(),
+                host_port: p.host_port,
+                container_port: p.container_port,
+            })
+            .collect(),
+    })
+}
+
+/// The instance column: a container's name with what it publishes
+/// (`oc-gateway (18791→18789)`).
+pub(crate) fn shown_name(i: &Instance) -> String {
+    match &i.container {
+        Some(c) if c.namespace.is_none() => format!("{} (host network)", i.name),
+        Some(c) => {
+            let list: Vec<String> = c
+                .published
+                .iter()
+                .map(|p| format!("{}→{}", p.host_port, p.container_port))
+                .collect();
+            if list.is_empty() {
+                format!("{} (publishes nothing)", i.name)
+            } else {
+                format!("{} ({})", i.name, list.join(", "))
+            }
+        }
+        None => i.name.clone(),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct PortsOf {
     gateway: i64,
     browser_control: i64,
@@ -197,6 +258,7 @@ pub fn to_json(host: &Host) -> String {
                     eager_control: i.browser.eager_control.is_some(),
                 },
                 uses: uses_json(host, i),
+                container: container_json(i),
             })
             .collect(),
     };
@@ -222,6 +284,19 @@ pub fn to_live_table(host: &Host, state: &dyn Fn(i64) -> String, width: usize) -
                 .into_iter()
                 .map(|(n, p)| (p, format!("CDP of `{n}`"))),
         );
+        // A container's own ports are not on the host: only what it publishes is.
+        if let Some(c) = i.container.as_ref().filter(|c| c.namespace.is_some()) {
+            rows = c
+                .published
+                .iter()
+                .map(|p| {
+                    (
+                        p.host_port,
+                        format!("published → container {}", p.container_port),
+                    )
+                })
+                .collect();
+        }
         for (port, what) in rows {
             t.add_row([i.name.clone(), port.to_string(), what, state(port)]);
         }

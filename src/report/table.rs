@@ -59,7 +59,7 @@ fn rows(line: &PortLine, with_from: bool, fixed: bool) -> (Vec<&'static str>, Ve
     for lane in &line.lanes {
         let mut row = if lane.binds {
             vec![
-                lane.name.clone(),
+                lane.shown.clone(),
                 cell(line, lane, &[Kind::Gateway], false),
                 cell(line, lane, &[Kind::Control], false),
                 cell(line, lane, &[Kind::Relay], true),
@@ -67,7 +67,7 @@ fn rows(line: &PortLine, with_from: bool, fixed: bool) -> (Vec<&'static str>, Ve
                 cell(line, lane, &[Kind::Cdp, Kind::CdpUrl], true),
             ]
         } else {
-            let mut r = vec![lane.name.clone(), lane.base.to_string()];
+            let mut r = vec![lane.shown.clone(), lane.base.to_string()];
             r.extend(["-", "-", "-", "-"].map(String::from));
             r
         };

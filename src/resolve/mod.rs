@@ -47,10 +47,12 @@ pub struct Spec {
     pub cwd_env: bool,
     /// The launcher that starts it.
     pub launcher: Option<LauncherInfo>,
+    /// The compose service it runs as.
+    pub container: Option<Container>,
 }
 
 impl Spec {
-    fn new(name: &str, kind: InstanceKind, profile: Option<String>) -> Spec {
+    pub(crate) fn new(name: &str, kind: InstanceKind, profile: Option<String>) -> Spec {
         Spec {
             name: name.into(),
             kind,
@@ -60,6 +62,7 @@ impl Spec {
             port: None,
             cwd_env: false,
             launcher: None,
+            container: None,
         }
     }
 
@@ -184,6 +187,7 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
         launcher: spec.launcher.clone(),
         listeners,
         browser: browser_state,
+        container: spec.container.clone(),
     }
 }
 

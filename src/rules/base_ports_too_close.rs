@@ -24,8 +24,8 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             .take_while(|b| b.ports.gateway.value - a.ports.gateway.value < DOCUMENTED_SPACING)
         {
             let (pa, pb) = (a.ports.gateway.value, b.ports.gateway.value);
-            if pa == pb {
-                continue; // equal bases are a `port-collision`
+            if pa == pb || !super::same_net(a, b) {
+                continue; // equal bases are a `port-collision`; namespaces never meet
             }
             let mut f = Finding::new(
                 &META,

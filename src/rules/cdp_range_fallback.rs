@@ -38,7 +38,11 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         let default_users: Vec<String> = host
             .instances
             .iter()
-            .filter(|o| o.name != i.name && o.ports.gateway.value == ports::DEFAULT_GATEWAY_PORT)
+            .filter(|o| {
+                o.name != i.name
+                    && o.ports.gateway.value == ports::DEFAULT_GATEWAY_PORT
+                    && super::same_net(o, i)
+            })
             .map(|o| o.name.clone())
             .collect();
         let message = if fell.is_empty() {

@@ -3,7 +3,7 @@
 
 use super::{
     PortUse, Rule, RuleMeta, attach, attach_gateway, binding, by_name, free_cdp_slot,
-    free_port_help, openclaw_cmd, port_uses, to_move,
+    free_port_help, net_port_uses, openclaw_cmd, to_move,
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance};
@@ -42,23 +42,33 @@ fn pair(a: &str, b: &str) -> (String, String) {
 }
 
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    // Ranges sorted by start; all are 100 ports long, so a range can only meet
-    // the ranges that start within it.
-    let mut ranges: Vec<(i64, i64, &Instance)> = binding(host)
-        .filter_map(|i| own_range(i).map(|(s, e)| (s, e, i)))
-        .collect();
-    ranges.sort_by_key(|(s, _, i)| (*s, i.name.clone()));
+    // Ranges by network namespace (ports in two namespaces never meet), each list
+    // sorted by start; all are 100 ports long, so a range can only meet the
+    // ranges that start within it.
+    let mut by_net: BTreeMap<super::Net, Vec<(i64, i64, &Instance)>> = BTreeMap::new();
+    for i in binding(host) {
+        if let Some((s, e)) = own_range(i) {
+            by_net.entry(super::net(i)).or_default().push((s, e, i));
+        }
+    }
     let mut pairs: BTreeMap<(String, String), Vec<Inside>> = BTreeMap::new();
-    for (n, (s, e, a)) in ranges.iter().enumerate() {
-        for (s2, _, b) in ranges[n + 1..].iter().take_while(|(s2, _, _)| s2 <= e) {
-            if s2 != s {
+    for ranges in by_net.values_mut() {
+        ranges.sort_by_key(|(s, _, i)| (*s, i.name.clone()));
+        for (n, (s, e, a)) in ranges.iter().enumerate() {
+            // Equal starts are equal bases: `port-collision`'s, skipped at once.
+            let rest = &ranges[n + 1..];
+            let from = rest.partition_point(|(s2, _, _)| s2 == s);
+            for (_, _, b) in rest[from..].iter().take_while(|(s2, _, _)| s2 <= e) {
                 pairs.entry(pair(&a.name, &b.name)).or_default();
             }
         }
     }
     // Every concrete port that lies in another instance's range (binary search).
     for i in binding(host) {
-        for u in port_uses(i).into_iter().filter(|u| !u.fallback) {
+        for (n, u) in net_port_uses(i).into_iter().filter(|(_, u)| !u.fallback) {
+            let Some(ranges) = by_net.get(&n) else {
+                continue;
+            };
             let first = ranges.partition_point(|(_, e, _)| *e < u.port);
             for (s, _, owner) in ranges[first..].iter().take_while(|(s, _, _)| *s <= u.port) {
                 if owner.name != i.name && *s <= u.port {
@@ -78,7 +88,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         inside.sort_by_key(|p| (p.owner.clone(), p.port.port));
         let (a, b) = (by_name(host, &x), by_name(host, &y));
         let gap = (a.ports.gateway.value - b.ports.gateway.value).abs();
-        let f = if gap > 0 && gap < FOOTPRINT {
+        let f = if gap > 0 && gap < FOOTPRINT && super::same_net(a, b) {
             near_bases(host, a, b, &inside)
         } else if let Some(pinned) = inside.iter().find(|p| !p.port.from_gateway) {
             pinned_port(host, pinned)
@@ -168,6 +178,7 @@ fn pinned_port(host: &Host, p: &Inside) -> Finding {
         range_owner.name
     ));
     f.help = match (&p.port.key, free_cdp_slot(host, owner)) {
+        (Some(key), _) if key == "ports" => super::publish_help(host, owner, &p.port),
         // A fixed listener belongs outside every CDP range, not in its own.
         (Some(key), _) if p.port.listener.is_some() => super::free_listener_port(host, p.port.port)
             .map(|free| {

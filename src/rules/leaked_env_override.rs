@@ -30,7 +30,9 @@ const KEYS: &[&str] = &[
 /// file such as `~/.config/openclaw/gateway.env` (`src/infra/dotenv-global.ts`).
 fn check(host: &Host, out: &mut Vec<Finding>) {
     let mut by_place: BTreeMap<(crate::source::Span, &str), Vec<String>> = BTreeMap::new();
-    for i in &host.instances {
+    // A container's variables live in its own filesystem and namespace: the
+    // same line in a compose file is each container's own.
+    for i in host.instances.iter().filter(|i| i.container.is_none()) {
         for key in KEYS {
             let Some(v) = i.env.get(key) else { continue };
             let Some(span) = v.origin.span() else {

@@ -303,6 +303,7 @@ pub(crate) fn attach_shadowed(f: &mut Finding, i: &Instance) {
             None => "`--port`".to_string(),
         },
         Origin::Flag(flag) => format!("`{flag}`"),
+        Origin::Launcher { what, .. } => format!("`{what}`"),
         _ => return,
     };
     for (key, origin) in &i.ports.gateway_shadowed {
@@ -353,6 +354,18 @@ pub(crate) fn to_move<'h>(group: &[&'h Instance]) -> &'h Instance {
 
 /// The `openclaw` command prefix that addresses an instance.
 pub(crate) fn openclaw_cmd(host: &Host, i: &Instance) -> String {
+    if let Some(c) = &i.container {
+        return format!(
+            "docker compose -p {} exec {} openclaw{}",
+            c.project,
+            c.service,
+            match &i.profile {
+                Some(p) if p == "dev" => " --dev".to_string(),
+                Some(p) => format!(" --profile {p}"),
+                None => String::new(),
+            }
+        );
+    }
     match (&i.kind, &i.profile) {
         (_, Some(p)) if p == "dev" => "openclaw --dev".into(),
         (_, Some(p)) => format!("openclaw --profile {p}"),
@@ -376,6 +389,14 @@ pub(crate) fn move_port_help(host: &Host, i: &Instance, port: i64) -> String {
         return launcher_port_help(host, i, l, &lead, port);
     }
     match &i.ports.gateway.origin {
+        Origin::EnvFile(span) if i.container.is_some() => format!(
+            "{lead}: set `OPENCLAW_GATEWAY_PORT` to `{port}` at `{}` (the `environment:` of service `{}`)",
+            host.sources.locate(*span),
+            i.container
+                .as_ref()
+                .map(|c| c.service.as_str())
+                .unwrap_or_default()
+        ),
         Origin::EnvFile(span) => format!(
             "{lead}: set `OPENCLAW_GATEWAY_PORT={port}` in `{}` (it overrides `gateway.port`)",
             host.sources.get(span.file).display
@@ -385,6 +406,10 @@ pub(crate) fn move_port_help(host: &Host, i: &Instance, port: i64) -> String {
             format!("{lead}: start it with `openclaw --dev gateway --port {port}`")
         }
         Origin::Flag(_) => format!("{lead}: start it with `--port {port}`"),
+        Origin::Launcher { span, what } => format!(
+            "{lead}: start it with `--port {port}` in place of `{what}` in `{}`",
+            host.sources.get(span.file).display
+        ),
         _ => format!(
             "{lead}: `{} config set gateway.port {port}`",
             openclaw_cmd(host, i)
@@ -583,6 +608,7 @@ impl PortUse {
         match (&self.profile, &self.account) {
             (Some(p), _) => format!("{} of `{p}`", self.what),
             (None, Some(a)) => format!("{} of account `{a}`", self.what.trim_end_matches(" port")),
+            (None, None) if self.key.as_deref() == Some("ports") => self.what.clone(),
             (None, None) => self.what.trim_end_matches(" port").to_string(),
         }
     }
@@ -819,4 +845,173 @@ pub(crate) fn group_paths<T: Clone>(mut items: Vec<(PathBuf, String, T)>) -> Pat
 /// The instances of a host by name.
 pub(crate) fn by_name<'h>(host: &'h Host, name: &str) -> &'h Instance {
     host.instance(name).expect("finding names a known instance")
+}
+
+// ---------------------------------------------------------------------------
+// Network namespaces: a container's ports live in its own namespace; only its
+// published ports meet the host's. The port rules see ports through this layer.
+
+/// The network a port is bound in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Net {
+    /// The host's: native instances and `network_mode: host` containers.
+    Host,
+    /// A container's own namespace (shared by `network_mode: service:X`).
+    Container(String),
+}
+
+/// Where `i`'s own ports are bound.
+pub(crate) fn net(i: &Instance) -> Net {
+    match i.container.as_ref().and_then(|c| c.namespace.as_ref()) {
+        Some(ns) => Net::Container(ns.clone()),
+        None => Net::Host,
+    }
+}
+
+/// Whether `a`'s and `b`'s own ports share one network namespace.
+pub(crate) fn same_net(a: &Instance, b: &Instance) -> bool {
+    net(a) == net(b)
+}
+
+/// Every port `i` occupies, with the namespace it occupies it in: a native
+/// instance's [`port_uses`] on the host; a container's inside its namespace, plus
+/// each published port on the host (named after the container port behind it).
+pub(crate) fn net_port_uses(i: &Instance) -> Vec<(Net, PortUse)> {
+    let uses = port_uses(i);
+    let own = net(i);
+    let mut out: Vec<(Net, PortUse)> = Vec::new();
+    if let (Some(c), Net::Container(_)) = (&i.container, &own) {
+        for p in &c.published {
+            let Some(mut u) = uses
+                .iter()
+                .find(|u| u.port == p.container_port)
+                .or(uses.first())
+                .cloned()
+            else {
+                continue;
+            };
+            u.port = p.host_port;
+            u.what = "published port".into();
+            u.origin = Origin::Launcher {
+                span: p.span,
+                what: p.text.clone(),
+            };
+            u.fallback = false;
+            u.from_url = false;
+            u.from_gateway = false;
+            u.profile = None;
+            u.key = Some("ports".into());
+            out.push((Net::Host, u));
+        }
+    }
+    out.extend(uses.into_iter().map(|u| (own.clone(), u)));
+    out
+}
+
+/// What a published port of `i` forwards to, for notes: "`oc-gw` publishes host
+/// port `18791` from its gateway port `18789` inside its own network namespace".
+pub(crate) fn published_note(i: &Instance, host_port: i64) -> Option<String> {
+    let c = i.container.as_ref()?;
+    let p = c.published.iter().find(|p| p.host_port == host_port)?;
+    let inner = port_uses(i)
+        .into_iter()
+        .find(|u| u.port == p.container_port)
+        .map(|u| format!("its {}", u.noun()))
+        .unwrap_or_else(|| format!("container port `{}`", p.container_port));
+    let via = if p.vars.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = p.vars.iter().map(|(d, _)| d.clone()).collect();
+        format!(" (interpolated from {})", join_and(&list))
+    };
+    Some(format!(
+        "`{}` publishes host port `{host_port}`{via} from {inner} inside its own network namespace",
+        i.name
+    ))
+}
+
+/// Labels at the `.env` lines a published host port of `i` was interpolated from.
+pub(crate) fn published_labels(i: &Instance, host_port: i64) -> Vec<Label> {
+    let Some(c) = &i.container else {
+        return vec![];
+    };
+    c.published
+        .iter()
+        .filter(|p| p.host_port == host_port)
+        .flat_map(|p| &p.vars)
+        .map(|(d, span)| Label {
+            location: Location::Span(*span),
+            message: format!(
+                "`{}` of `{}` comes from here",
+                d.split('=').next().unwrap_or(d).trim_matches('`'),
+                i.name
+            ),
+            target: d.split('=').next().map(|k| k.trim_matches('`').to_string()),
+        })
+        .collect()
+}
+
+/// Which instance of a group should move: a container that publishes one of the
+/// ports (re-publishing is the smallest change), else [`to_move`].
+pub(crate) fn to_move_net<'h>(group: &[&'h Instance], ports: &[i64]) -> &'h Instance {
+    group
+        .iter()
+        .rev()
+        .find(|i| {
+            i.container.as_ref().is_some_and(|c| {
+                c.namespace.is_some() && c.published.iter().any(|p| ports.contains(&p.host_port))
+            })
+        })
+        .copied()
+        .unwrap_or_else(|| to_move(group))
+}
+
+/// A help line that publishes `i`'s port `u` (a `ports:` entry) on a host port
+/// that nothing on the host uses and no host instance's range holds.
+pub(crate) fn publish_help(host: &Host, i: &Instance, u: &PortUse) -> Option<String> {
+    let c = i.container.as_ref()?;
+    let p = c
+        .published
+        .iter()
+        .find(|p| Some(p.span) == u.origin.span() && p.host_port == u.port)?;
+    let mut taken: Vec<(i64, i64)> = Vec::new();
+    for o in binding(host) {
+        for (n, x) in net_port_uses(o) {
+            if n == Net::Host {
+                taken.push((x.port, x.port));
+            }
+        }
+        if net(o) == Net::Host {
+            // The whole footprint of a host gateway, relays and CDP range included.
+            let base = o.ports.gateway.value;
+            taken.push((base, base + ports::FOOTPRINT - 1));
+            taken.push(o.ports.cdp_range.value);
+        }
+    }
+    let free = (p.host_port + 1..=ports::MAX_PORT)
+        .chain((1024..p.host_port).rev())
+        .find(|n| !taken.iter().any(|(s, e)| (s..=e).contains(&n)))?;
+    // A host port that came from a variable is changed where the variable is set.
+    let suffix = format!("={}`", p.host_port);
+    if let Some((d, span)) = p.vars.iter().find(|(d, _)| d.contains(&suffix)) {
+        let name = d.split('=').next().unwrap_or(d).trim_matches('`');
+        return Some(format!(
+            "publish `{}` on a free host port: set `{name}={free}` in `{}`",
+            i.name,
+            host.sources.get(span.file).display
+        ));
+    }
+    let old = format!("{}:{}", p.host_port, p.container_port);
+    let new_text = if p.text.contains(&old) {
+        p.text
+            .replacen(&old, &format!("{free}:{}", p.container_port), 1)
+    } else {
+        format!("{free}:{}", p.container_port)
+    };
+    Some(format!(
+        "publish `{}` on a free host port: `{new_text}` in place of `{}` in `{}`",
+        i.name,
+        p.text,
+        host.sources.get(p.span.file).display
+    ))
 }

@@ -2,7 +2,8 @@
 
 use super::{
     PortUse, Rule, RuleMeta, attach, attach_shadowed, binding, by_name, free_cdp_slot,
-    free_port_help, join_and, names, openclaw_cmd, port_uses, tailnet_uses, to_move,
+    free_port_help, join_and, names, net_port_uses, openclaw_cmd, publish_help, published_note,
+    tailnet_uses, to_move, to_move_net,
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{BindWhen, Host, Instance, ListenerKind};
@@ -30,18 +31,19 @@ type SharedPort<'h> = (i64, Vec<(&'h Instance, PortUse)>);
 /// (Gmail watcher, Telegram webhook, …) on its own, since moving the base does
 /// not move it.
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    // Local ports and tailnet ports are two spaces: `(tailnet, port)`.
-    let mut uses: Vec<((bool, i64), &Instance, PortUse)> = binding(host)
+    // Ports meet only in one network namespace (containers publish into the
+    // host's); local ports and tailnet ports are two spaces: `(net, tailnet, port)`.
+    let mut uses: Vec<_> = binding(host)
         .flat_map(|i| {
-            port_uses(i)
+            net_port_uses(i)
                 .into_iter()
-                .chain(tailnet_uses(i))
-                .map(move |u| ((u.tailnet, u.port), i, u))
+                .chain(tailnet_uses(i).into_iter().map(|u| (super::Net::Host, u)))
+                .map(move |(n, u)| ((n, u.tailnet, u.port), i, u))
         })
         // Ports that fell back to the defaults are `cdp-range-fallback`'s.
         .filter(|(_, _, u)| !u.fallback)
         .collect();
-    uses.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+    uses.sort_by(|a, b| (&a.0, &a.1.name).cmp(&(&b.0, &b.1.name)));
 
     let mut by_group: BTreeMap<(Vec<String>, Option<ListenerKind>), Vec<SharedPort>> =
         BTreeMap::new();
@@ -57,12 +59,13 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         by_group
             .entry((owners, listener))
             .or_default()
-            .push((run[0].0.1, entry));
+            .push((run[0].0.2, entry));
     }
 
     for ((owners, listener), ports) in by_group {
         let group: Vec<&Instance> = owners.iter().map(|n| by_name(host, n)).collect();
-        let mover = listener_mover(&group, &ports).unwrap_or_else(|| to_move(&group));
+        let shared: Vec<i64> = ports.iter().map(|(p, _)| *p).collect();
+        let mover = listener_mover(&group, &ports).unwrap_or_else(|| to_move_net(&group, &shared));
         let list: Vec<String> = ports.iter().map(|(p, _)| format!("`{p}`")).collect();
         let verb = if owners.len() == 2 {
             "both use"
@@ -150,6 +153,16 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                     .map(|(i, u)| format!("{} of `{}`", u.short(), i.name))
                     .collect();
                 f.notes.push(format!("port `{port}`: {}", roles.join(", ")));
+            }
+        }
+        f.notes.extend(
+            group
+                .iter()
+                .flat_map(|i| shared.iter().filter_map(|p| published_note(i, *p))),
+        );
+        for i in &group {
+            for p in &shared {
+                f.secondary.extend(super::published_labels(i, *p));
             }
         }
         f.notes.extend(listener_note(listener, &ports));
@@ -270,6 +283,9 @@ fn help(
                 .map(|(_, u)| u)
         })
         .collect();
+    if let Some(u) = mine.iter().find(|u| u.key.as_deref() == Some("ports")) {
+        return publish_help(host, mover, u);
+    }
     if let Some(l) = mine.iter().find(|u| u.listener.is_some()) {
         return listener_help(host, mover, l);
     }

@@ -127,6 +127,23 @@ fn help(host: &Host, i: &Instance) -> String {
         );
     }
     match &i.state_dir.origin {
+        // A container's mount at its state dir: mount a directory of its own.
+        Origin::Launcher { span, what } if i.container.is_some() => {
+            let service = i
+                .container
+                .as_ref()
+                .map(|c| c.service.as_str())
+                .unwrap_or("");
+            let new = match what.split_once(':') {
+                Some((src, rest)) => format!("{}-{service}:{rest}", src.trim_end_matches('/')),
+                None => format!("./{service}-state:{what}"),
+            };
+            format!(
+                "mount a directory of its own at the state dir of `{}`: `{new}` in place of `{what}` in `{}`",
+                i.name,
+                host.sources.get(span.file).display
+            )
+        }
         Origin::EnvFile(span) => format!(
             "remove `OPENCLAW_STATE_DIR` from `{}`, so `{}` keeps its own state dir `{shown_own}`",
             host.sources.get(span.file).display,

@@ -11,9 +11,13 @@ use std::path::Path;
 /// Every finding on `home` (all rules, every severity) and the host.
 ///
 /// `home` is a fake HOME, or a fake filesystem root holding `home/<user>/` and
-/// system-wide launchers (`etc/systemd/system`, `Library/LaunchDaemons`).
+/// system-wide launchers (`etc/systemd/system`, `Library/LaunchDaemons`). A
+/// scenario may hold a docker compose project: `home/compose.yaml` (and
+/// `compose.override.yaml`) are read as `docker compose up` in HOME reads them.
 pub fn check(home: &Path) -> (Host, Vec<Finding>) {
-    let host = build_host(&request(home)).expect("host");
+    let mut req = request(home);
+    req.compose.extend(clawfence::load::compose::discover(home));
+    let host = build_host(&req).expect("host");
     let findings = rules::check(&host, &Selection::default())
         .into_iter()
         .filter(|f| f.severity >= Severity::Info)
