@@ -145,5 +145,6 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
         instances,
         issues: discovered.issues,
         sources,
+        plan: Default::default(),
     })
 }

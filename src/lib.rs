@@ -6,10 +6,12 @@
 
 pub mod discover;
 pub mod finding;
+pub mod fix;
 pub mod host;
 pub mod load;
 pub mod manifest;
 pub mod model;
+pub mod plan;
 pub mod ports;
 pub mod preflight;
 pub mod probe;

@@ -287,6 +287,8 @@ pub struct Host {
     pub instances: Vec<Instance>,
     pub issues: Vec<DiscoveryIssue>,
     pub sources: SourceMap,
+    /// Which instances move where (`Host::plan`), built on first use.
+    pub plan: std::sync::OnceLock<crate::plan::Plan>,
 }
 
 impl Host {

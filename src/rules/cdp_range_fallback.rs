@@ -1,7 +1,7 @@
 //! `cdp-range-fallback`: derived ports pass 65535 and fall back onto the
 //! default gateway's ports.
 
-use super::{Rule, RuleMeta, attach_gateway, binding, free_port_help, names};
+use super::{Rule, RuleMeta, attach_gateway, binding, free_port_help, names, plan_help};
 use crate::finding::{Finding, Severity};
 use crate::model::Host;
 use crate::ports::{self, MAX_PORT};
@@ -81,7 +81,9 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                 control + 1
             ));
         }
-        f.help = free_port_help(host, i);
+        if !plan_help(host, &mut f, std::slice::from_ref(&i.name)) {
+            f.help = free_port_help(host, i);
+        }
         out.push(f);
     }
 }

@@ -142,7 +142,10 @@ fn keep_strongest(findings: Vec<Finding>) -> Vec<Finding> {
             by_instance[first.as_str()].iter().any(|&a| {
                 let a = &findings[a];
                 dominates(a.rule.id, b.rule.id)
-                    && b.instances.iter().all(|i| a.instances.contains(i))
+                    && b.instances.len() <= a.instances.len()
+                    && b.instances
+                        .iter()
+                        .all(|i| a.instances.binary_search(i).is_ok())
             })
         })
         .collect();
@@ -269,34 +272,21 @@ pub(crate) fn to_move<'h>(group: &[&'h Instance]) -> &'h Instance {
 /// The `openclaw` command prefix that addresses an instance.
 pub(crate) fn openclaw_cmd(host: &Host, i: &Instance) -> String {
     match (&i.kind, &i.profile) {
-        (_, Some(p)) if p == "dev" => "openclaw --dev".into(),
-        (_, Some(p)) => format!("openclaw --profile {p}"),
-        (InstanceKind::Explicit, None) => format!(
+        // why: `--profile` points `config set` at `~/.openclaw-<profile>/openclaw.json`
+        // (`src/cli/profile.ts`), not at the committed file an explicit instance reads.
+        (InstanceKind::Explicit, _) => format!(
             "OPENCLAW_CONFIG_PATH={} openclaw",
             host.shown(&i.config_path.value)
         ),
+        (_, Some(p)) if p == "dev" => "openclaw --dev".into(),
+        (_, Some(p)) => format!("openclaw --profile {p}"),
         _ => "openclaw".into(),
     }
 }
 
 /// A help line that moves `i` to gateway port `port`, written where its port is set.
 pub(crate) fn move_port_help(host: &Host, i: &Instance, port: i64) -> String {
-    let lead = format!("move `{}` to base port `{port}`", i.name);
-    match &i.ports.gateway.origin {
-        Origin::EnvFile(span) => format!(
-            "{lead}: set `OPENCLAW_GATEWAY_PORT={port}` in `{}` (it overrides `gateway.port`)",
-            host.sources.get(span.file).display
-        ),
-        Origin::ProcessEnv(_) => format!("{lead}: start it with `OPENCLAW_GATEWAY_PORT={port}`"),
-        Origin::Flag(f) if f == "--dev" => {
-            format!("{lead}: start it with `openclaw --dev gateway --port {port}`")
-        }
-        Origin::Flag(_) => format!("{lead}: start it with `--port {port}`"),
-        _ => format!(
-            "{lead}: `{} config set gateway.port {port}`",
-            openclaw_cmd(host, i)
-        ),
-    }
+    crate::plan::base_step(host, i, port).help
 }
 
 /// The gateway ports of every instance but `i`.
@@ -555,4 +545,73 @@ pub(crate) fn group_paths<T: Clone>(mut items: Vec<(PathBuf, String, T)>) -> Pat
 /// The instances of a host by name.
 pub(crate) fn by_name<'h>(host: &'h Host, name: &str) -> &'h Instance {
     host.instance(name).expect("finding names a known instance")
+}
+
+/// At most this many labels in one finding: a cluster of a dense host would
+/// otherwise print thousands of frames (every instance is still in `instances`).
+pub(crate) const MAX_LABELS: usize = 12;
+/// At most this many names in a message.
+const MAX_NAMES: usize = 8;
+
+/// [`names`], capped: `` `a`, `b`, … `h` and `12` more ``.
+pub(crate) fn names_capped(list: &[String]) -> String {
+    if list.len() <= MAX_NAMES {
+        return names(list);
+    }
+    let shown: Vec<String> = list[..MAX_NAMES].iter().map(|n| format!("`{n}`")).collect();
+    format!("{} and `{}` more", shown.join(", "), list.len() - MAX_NAMES)
+}
+
+/// Sets the help line and edits of `f` from the host's plan for these
+/// instances; false when the plan changes none of them.
+pub(crate) fn plan_help(host: &Host, f: &mut Finding, names: &[String]) -> bool {
+    match host.plan().help_for(names) {
+        Some((help, edits)) => {
+            f.help = Some(help);
+            f.edits = edits;
+            true
+        }
+        None => false,
+    }
+}
+
+/// The instances the plan moves or changes among `group`, then the others.
+pub(crate) fn movers_first<'h>(host: &Host, group: &[&'h Instance]) -> Vec<&'h Instance> {
+    let plan = host.plan();
+    let changed = |i: &Instance| plan.steps_for(std::slice::from_ref(&i.name)).next().is_some();
+    let mut out: Vec<&Instance> = group.iter().copied().filter(|i| changed(i)).collect();
+    if out.is_empty() {
+        out.push(to_move(group));
+    }
+    let first: Vec<String> = out.iter().map(|i| i.name.clone()).collect();
+    out.extend(group.iter().copied().filter(|i| !first.contains(&i.name)));
+    out
+}
+
+/// Union-find over instance indices: the connected clusters of a conflict graph.
+pub(crate) struct Clusters {
+    parent: Vec<usize>,
+}
+
+impl Clusters {
+    pub fn new(n: usize) -> Clusters {
+        Clusters {
+            parent: (0..n).collect(),
+        }
+    }
+
+    pub fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    pub fn union(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            self.parent[a.max(b)] = a.min(b);
+        }
+    }
 }
