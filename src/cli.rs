@@ -29,6 +29,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the port map of every instance on the host.
     Ports(PortsArgs),
+    /// Apply every help line that a file edit can apply: the host's plan.
+    Fix(FixArgs),
     /// Check one instance against the host and the live ports, then launch the
     /// command after `--` (or, with none, only report: `--preflight-only`).
     Preflight(PreflightArgs),
@@ -121,6 +123,15 @@ pub struct PreflightArgs {
     /// The command to run when nothing blocks it, e.g. `-- openclaw --profile rescue gateway`.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub host: HostArgs,
+    /// Print a unified diff of the edits and write nothing.
+    #[arg(long, alias = "diff")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -71,19 +71,30 @@ pub fn replace_setting(text: &str, value: &str) -> Option<String> {
             return None;
         }
         let start = lead + "--port".len() + sep;
-        return Some(format!("{}{value}{}", &text[..start], &text[start + digits..]));
+        return Some(format!(
+            "{}{value}{}",
+            &text[..start],
+            &text[start + digits..]
+        ));
     }
     let eq = text.find('=')?;
     let after = &text[eq + 1..];
     let pad = after.len() - after.trim_start_matches([' ', '\t']).len();
     let body = &after[pad..];
     let start = eq + 1 + pad;
-    if let Some(q) = body.chars().next().filter(|c| matches!(c, '"' | '\'' | '`'))
+    if let Some(q) = body
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '"' | '\'' | '`'))
         && let Some(close) = body[1..].rfind(q)
     {
         let inner_start = start + 1;
         let inner_end = start + 1 + close;
-        return Some(format!("{}{value}{}", &text[..inner_start], &text[inner_end..]));
+        return Some(format!(
+            "{}{value}{}",
+            &text[..inner_start],
+            &text[inner_end..]
+        ));
     }
     let needs_quotes = value.contains(|c: char| c.is_whitespace() || c == '#' || c == '"');
     let value = if needs_quotes {
@@ -136,8 +147,7 @@ pub fn changes(host: &Host, edits: &[Edit]) -> (Vec<FileChange>, Vec<Conflict>) 
         }
         let mut new = src.text.clone();
         for (e, _) in list.iter().zip(&keep).rev().filter(|(_, k)| **k) {
-            if e.end > new.len() || !new.is_char_boundary(e.start) || !new.is_char_boundary(e.end)
-            {
+            if e.end > new.len() || !new.is_char_boundary(e.start) || !new.is_char_boundary(e.end) {
                 continue;
             }
             new.replace_range(e.start..e.end, &e.text);
@@ -166,7 +176,10 @@ pub fn diff(change: &FileChange) -> String {
     similar::TextDiff::from_lines(&change.old, &change.new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{}", change.display), &format!("b/{}", change.display))
+        .header(
+            &format!("a/{}", change.display),
+            &format!("b/{}", change.display),
+        )
         .to_string()
 }
 
@@ -256,7 +269,10 @@ mod tests {
     #[test]
     fn settings_replace_only_the_value() {
         let r = |t: &str, v: &str| replace_setting(t, v).unwrap();
-        assert_eq!(r("OPENCLAW_GATEWAY_PORT=18789", "18900"), "OPENCLAW_GATEWAY_PORT=18900");
+        assert_eq!(
+            r("OPENCLAW_GATEWAY_PORT=18789", "18900"),
+            "OPENCLAW_GATEWAY_PORT=18900"
+        );
         assert_eq!(r("export P = \"18789\"", "1"), "export P = \"1\"");
         assert_eq!(r("P='18789'", "1"), "P='1'");
         assert_eq!(r("--port 18789", "18900"), "--port 18900");

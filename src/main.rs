@@ -32,6 +32,7 @@ fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
     let color = use_color(cli.color);
     match cli.command {
         Command::Preflight(args) => preflight(args, color),
+        Command::Fix(args) => fix(&args, color),
         Command::Check(args) => {
             let outputs = outputs(&args, check_matches.as_ref())?;
             check(&args, &outputs, color)
@@ -79,6 +80,98 @@ fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `clawfence fix`: apply the edits of every finding, then check again and list
+/// what a person still has to do. Exit 0 when nothing is left, 1 otherwise.
+fn fix(args: &cli::FixArgs, color: bool) -> Result<ExitCode> {
+    use clawfence::fix;
+    let req = host_request(&args.host)?;
+    let host = build_host(&req)?;
+    let findings: Vec<_> = rules::check(&host, &Selection::default())
+        .into_iter()
+        .filter(|f| f.severity >= clawfence::finding::Severity::Warning)
+        .collect();
+    let fixable: Vec<_> = findings.iter().filter(|f| !f.edits.is_empty()).collect();
+    let edits: Vec<_> = fixable
+        .iter()
+        .flat_map(|f| f.edits.iter().cloned())
+        .collect();
+    let (changes, conflicts) = fix::changes(&host, &edits);
+    let mut out = anstream::stdout();
+    let mut err = anstream::stderr();
+    for c in &conflicts {
+        writeln!(
+            err,
+            "warning: two different edits of `{}` line {}: left out",
+            c.display, c.line
+        )?;
+    }
+    if args.dry_run {
+        for c in &changes {
+            out.write_all(fix::diff(c).as_bytes())?;
+        }
+        let rest: Vec<_> = findings
+            .iter()
+            .filter(|f| f.edits.is_empty())
+            .cloned()
+            .collect();
+        if !rest.is_empty() {
+            writeln!(out, "\nnot fixable by `clawfence fix`:\n")?;
+            out.write_all(report::human::render_findings(&host, &rest, color).as_bytes())?;
+        }
+        writeln!(
+            out,
+            "would fix {} finding{} in {} file{}; {} need a person",
+            fixable.len(),
+            plural(fixable.len()),
+            changes.len(),
+            plural(changes.len()),
+            rest.len()
+        )?;
+        return Ok(if findings.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let mut written = 0;
+    for c in &changes {
+        match fix::write(c) {
+            Ok(()) => {
+                written += 1;
+                writeln!(out, "fixed `{}`", c.display)?;
+            }
+            Err(e) => writeln!(err, "error: {e}")?,
+        }
+    }
+    // What is left, as `check` now sees it.
+    let after = build_host(&req)?;
+    let rest: Vec<_> = rules::check(&after, &Selection::default())
+        .into_iter()
+        .filter(|f| f.severity >= clawfence::finding::Severity::Warning)
+        .collect();
+    if !rest.is_empty() {
+        writeln!(out, "\nnot fixed (each help line says what to do):\n")?;
+        out.write_all(report::human::render_findings(&after, &rest, color).as_bytes())?;
+    }
+    writeln!(
+        out,
+        "fixed {} finding{} in {written} file{}; {} remain",
+        fixable.len(),
+        plural(fixable.len()),
+        plural(written),
+        rest.len()
+    )?;
+    Ok(if rest.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// `clawfence preflight`: report, then exec the command when nothing blocks it.

@@ -93,8 +93,10 @@ fn add(a: (i64, i64, i64), b: (i64, i64, i64)) -> (i64, i64, i64) {
 /// Whether the instance's gateway port is an override of its own setting: the
 /// process environment, a flag, or a value that shadows another.
 fn deviates(i: &Instance) -> bool {
-    matches!(i.ports.gateway.origin, Origin::ProcessEnv(_) | Origin::Flag(_))
-        || !i.ports.gateway_shadowed.is_empty()
+    matches!(
+        i.ports.gateway.origin,
+        Origin::ProcessEnv(_) | Origin::Flag(_)
+    ) || !i.ports.gateway_shadowed.is_empty()
 }
 
 /// A `cdpPort` written in a config can be re-pinned; URLs and fixed ports cannot.
@@ -119,7 +121,8 @@ impl Plan {
                     .into_iter()
                     .filter(|u| !u.from_gateway && !u.fallback)
                     .collect();
-                let score = 2 * i64::from(i.kind == InstanceKind::Default) - 4 * i64::from(deviates(i));
+                let score =
+                    2 * i64::from(i.kind == InstanceKind::Default) - 4 * i64::from(deviates(i));
                 Item {
                     inst: i,
                     base: (!forced).then_some(i.ports.gateway.value),
@@ -132,7 +135,9 @@ impl Plan {
 
         // 1. The most valuable set of blocks that do not overlap: sorted by base
         // (all blocks are as long), p(j) is the count of blocks ending before j.
-        let mut order: Vec<usize> = (0..items.len()).filter(|&k| items[k].base.is_some()).collect();
+        let mut order: Vec<usize> = (0..items.len())
+            .filter(|&k| items[k].base.is_some())
+            .collect();
         order.sort_by_key(|&k| (items[k].base, k));
         let bases: Vec<i64> = order.iter().map(|&k| items[k].base.unwrap()).collect();
         let mut best = vec![(0, 0, 0); order.len() + 1];
@@ -234,7 +239,9 @@ impl Plan {
             let mut own: HashSet<i64> = it.fixed.iter().map(|u| u.port).collect();
             for u in it.fixed.iter().filter(|u| repinnable(u)) {
                 let on_block = !hits(&items, &finals, u.port, k).is_empty();
-                let on_point = points.get(&u.port).is_some_and(|v| v.iter().any(|&o| o != k));
+                let on_point = points
+                    .get(&u.port)
+                    .is_some_and(|v| v.iter().any(|&o| o != k));
                 if !on_block && !on_point {
                     continue;
                 }
@@ -249,7 +256,10 @@ impl Plan {
                 }
                 points.entry(slot).or_default().push(k);
                 let step = repin_step(host, it.inst, u, slot);
-                plan.steps.entry(it.inst.name.clone()).or_default().push(step);
+                plan.steps
+                    .entry(it.inst.name.clone())
+                    .or_default()
+                    .push(step);
             }
         }
         plan
@@ -262,10 +272,7 @@ impl Plan {
 
     /// The steps for these instances, in their order.
     pub fn steps_for<'a>(&'a self, names: &'a [String]) -> impl Iterator<Item = &'a Step> + 'a {
-        names
-            .iter()
-            .filter_map(|n| self.steps.get(n))
-            .flatten()
+        names.iter().filter_map(|n| self.steps.get(n)).flatten()
     }
 
     /// One help line and the edits for the steps of these instances, or `None`
@@ -309,9 +316,10 @@ impl Plan {
         });
         let inside_ok = inside_ok.map(crate::rules::canonical);
         let clash = |set: &BTreeSet<PathBuf>, p: &Path| {
-            set.range(p.to_path_buf()..).next().is_some_and(|q| q.starts_with(p))
-                || p
-                    .ancestors()
+            set.range(p.to_path_buf()..)
+                .next()
+                .is_some_and(|q| q.starts_with(p))
+                || p.ancestors()
                     .any(|a| set.contains(a) && inside_ok.as_deref() != Some(a))
         };
         for c in candidates {
@@ -375,8 +383,16 @@ impl Free {
 
     /// The free base nearest `near` (ties go up), taken with its whole block.
     fn take(&mut self, near: i64) -> Option<i64> {
-        let below = self.stretches.range(..=near).next_back().map(|(&a, &b)| (a, b));
-        let above = self.stretches.range(near + 1..).next().map(|(&a, &b)| (a, b));
+        let below = self
+            .stretches
+            .range(..=near)
+            .next_back()
+            .map(|(&a, &b)| (a, b));
+        let above = self
+            .stretches
+            .range(near + 1..)
+            .next()
+            .map(|(&a, &b)| (a, b));
         let pick = match (below, above) {
             (Some((a, b)), _) if b >= near => Some((a, b, near)),
             (Some((a, b)), Some((c, d))) => {
@@ -435,7 +451,11 @@ fn change(host: &Host, old: &str, to: i64, span: Span) -> String {
     } else {
         format!(" (`{to}`)")
     };
-    format!("change `{}` to `{new}`{decimal} at `{}`", old.trim(), at(host, span))
+    format!(
+        "change `{}` to `{new}`{decimal} at `{}`",
+        old.trim(),
+        at(host, span)
+    )
 }
 
 /// The step that moves `i`'s base to `to`, edited where the port is written.
@@ -491,7 +511,12 @@ pub fn base_step(host: &Host, i: &Instance, to: i64) -> Step {
         }
         Origin::Flag(f) => format!("start it with `--port {to}` instead of `{f}`"),
         _ => {
-            edits.extend(insert_config_value(host, i, &["gateway", "port"], &to.to_string()));
+            edits.extend(insert_config_value(
+                host,
+                i,
+                &["gateway", "port"],
+                &to.to_string(),
+            ));
             format!("`{} config set gateway.port {to}`", config_cmd(host, i))
         }
     };
@@ -574,7 +599,12 @@ pub fn string_edit(
 /// Inserts `key_path = literal` into the config file `i` reads, keeping its
 /// layout: into the deepest object of the path that exists, on a line of its own
 /// when that object spans lines. `None` when the file is missing or not an object.
-fn insert_config_value(host: &Host, i: &Instance, key_path: &[&str], literal: &str) -> Option<Edit> {
+fn insert_config_value(
+    host: &Host,
+    i: &Instance,
+    key_path: &[&str],
+    literal: &str,
+) -> Option<Edit> {
     let file = host.sources.find(&i.config_path.value)?;
     let text = &host.sources.get(file).text;
     let root = json5::parse(text, file).ok()?;
@@ -602,7 +632,11 @@ fn insert_config_value(host: &Host, i: &Instance, key_path: &[&str], literal: &s
         .first()
         .is_some_and(|e| text[e.key_span.range()].starts_with('"'));
     let key = |k: &str| {
-        if quoted || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
+        if quoted
+            || !k
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        {
             format!("\"{k}\"")
         } else {
             k.to_string()

@@ -23,7 +23,8 @@ pub const RULE: Rule = Rule { meta: &META, check };
 fn check(host: &Host, out: &mut Vec<Finding>) {
     let mut by_port: Vec<_> = binding(host).collect();
     by_port.sort_by_key(|i| (i.ports.gateway.value, i.name.clone()));
-    let runs = by_port.chunk_by(|a, b| b.ports.gateway.value - a.ports.gateway.value < DOCUMENTED_SPACING);
+    let runs =
+        by_port.chunk_by(|a, b| b.ports.gateway.value - a.ports.gateway.value < DOCUMENTED_SPACING);
     for run in runs {
         let first = run[0].ports.gateway.value;
         if run.iter().all(|i| i.ports.gateway.value == first) {

@@ -142,12 +142,20 @@ fn cluster(host: &Host, group: &[&Instance], inside: &[Inside]) -> Finding {
     for i in movers_first(host, group).iter().take(MAX_LABELS / 2) {
         attach_gateway(host, &mut f, i);
     }
-    for p in inside.iter().filter(|p| !p.port.from_gateway).take(MAX_LABELS / 2) {
+    for p in inside
+        .iter()
+        .filter(|p| !p.port.from_gateway)
+        .take(MAX_LABELS / 2)
+    {
         attach(
             host,
             &mut f,
             &p.port.origin,
-            format!("{}, inside the CDP range of `{}`", p.port.describe(&p.owner), p.range_owner),
+            format!(
+                "{}, inside the CDP range of `{}`",
+                p.port.describe(&p.owner),
+                p.range_owner
+            ),
             p.port.key.as_deref(),
         );
     }

@@ -578,7 +578,11 @@ pub(crate) fn plan_help(host: &Host, f: &mut Finding, names: &[String]) -> bool 
 /// The instances the plan moves or changes among `group`, then the others.
 pub(crate) fn movers_first<'h>(host: &Host, group: &[&'h Instance]) -> Vec<&'h Instance> {
     let plan = host.plan();
-    let changed = |i: &Instance| plan.steps_for(std::slice::from_ref(&i.name)).next().is_some();
+    let changed = |i: &Instance| {
+        plan.steps_for(std::slice::from_ref(&i.name))
+            .next()
+            .is_some()
+    };
     let mut out: Vec<&Instance> = group.iter().copied().filter(|i| changed(i)).collect();
     if out.is_empty() {
         out.push(to_move(group));

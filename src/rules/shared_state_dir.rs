@@ -2,11 +2,11 @@
 //! inside the other.
 
 use super::{Rule, RuleMeta, attach, borrower, canonical, group_paths, names, own_state_dir};
+use crate::finding::{Finding, Severity};
+use crate::model::{Host, Instance, Origin};
 use crate::plan::{at, pasteable, string_edit};
 use crate::source::SourceKind;
 use std::path::PathBuf;
-use crate::finding::{Finding, Severity};
-use crate::model::{Host, Instance, Origin};
 
 pub static META: RuleMeta = RuleMeta {
     id: "shared-state-dir",
