@@ -1,6 +1,6 @@
 //! `shared-cdp-url`: two instances point their browser at the same CDP endpoint.
 
-use super::{Rule, RuleMeta, attach, by_name, names, openclaw_cmd, port_uses, to_move};
+use super::{Rule, RuleMeta, attach, by_name, openclaw_cmd, port_uses, to_move};
 use crate::finding::{Finding, Severity};
 use crate::model::{BrowserDriver, Endpoint, Host, Instance, PortKind, Resolved};
 use std::collections::BTreeMap;
@@ -79,7 +79,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         let shown = format!("{}:{port}", uses[0].endpoint.value.host);
         let mut f = Finding::new(
             &META,
-            format!("{} drive the same browser at `{shown}`", names(&owners)),
+            format!("{} drive the same browser at `{shown}`", super::names_capped(&owners)),
             owners.clone(),
         );
         let group: Vec<&Instance> = owners.iter().map(|n| by_name(host, n)).collect();
@@ -89,7 +89,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             .filter(|u| u.instance.name == mover.name)
             .collect();
         ordered.extend(uses.iter().filter(|u| u.instance.name != mover.name));
-        for u in &ordered {
+        for u in ordered.iter().take(super::MAX_LABELS) {
             let text = format!("`{}` of `{}`", u.key, u.instance.name);
             attach(host, &mut f, &u.endpoint.origin, text, Some(&u.key));
         }

@@ -1,7 +1,7 @@
 //! `shared-state-dir`: two instances resolve to the same state dir, or one
 //! inside the other.
 
-use super::{Rule, RuleMeta, attach, borrower, canonical, group_paths, names, own_state_dir};
+use super::{Rule, RuleMeta, attach, borrower, canonical, group_paths, own_state_dir};
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance, Origin};
 use crate::plan::{at, pasteable, string_edit};
@@ -30,7 +30,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         let dir = host.shown(&group[0].state_dir.value);
         let mut f = Finding::new(
             &META,
-            format!("{} share state dir `{dir}`", names(&owners)),
+            format!("{} share state dir `{dir}`", super::names_capped(&owners)),
             owners,
         );
         let mover = borrower(&group, |i| deviates(host, i));
@@ -75,7 +75,7 @@ fn deviates(host: &Host, i: &Instance) -> bool {
 
 fn label_all(host: &Host, f: &mut Finding, first: &Instance, group: &[&Instance]) {
     let rest = group.iter().filter(|i| i.name != first.name);
-    for i in std::iter::once(&first).chain(rest) {
+    for i in std::iter::once(&first).chain(rest).take(super::MAX_LABELS) {
         let text = format!("state dir of `{}`", i.name);
         attach(
             host,

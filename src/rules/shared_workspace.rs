@@ -31,7 +31,10 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
     for group in groups.equal {
         let mut owners: Vec<String> = group.iter().map(|(i, _)| i.name.clone()).collect();
         owners.dedup();
-        let who: Vec<String> = group.iter().map(|(i, w)| describe(i, w)).collect();
+        let mut who: Vec<String> = group.iter().take(8).map(|(i, w)| describe(i, w)).collect();
+        if group.len() > 8 {
+            who.push(format!("`{}` more", group.len() - 8));
+        }
         let dir = host.shown(&group[0].1.path.value);
         let mut f = Finding::new(
             &META,
@@ -85,7 +88,7 @@ fn label_all(host: &Host, f: &mut Finding, first: Owned, group: &[Owned]) {
     let rest = group
         .iter()
         .filter(|g| !(g.0.name == first.0.name && g.1.agent == first.1.agent));
-    for (i, w) in std::iter::once(&first).chain(rest) {
+    for (i, w) in std::iter::once(&first).chain(rest).take(super::MAX_LABELS) {
         let text = format!("workspace of agent `{}` of `{}`", w.agent, i.name);
         attach(host, f, &w.path.origin, text, w.key.as_deref());
     }
