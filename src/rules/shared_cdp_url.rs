@@ -79,7 +79,10 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         let shown = format!("{}:{port}", uses[0].endpoint.value.host);
         let mut f = Finding::new(
             &META,
-            format!("{} drive the same browser at `{shown}`", super::names_capped(&owners)),
+            format!(
+                "{} drive the same browser at `{shown}`",
+                super::names_capped(&owners)
+            ),
             owners.clone(),
         );
         let group: Vec<&Instance> = owners.iter().map(|n| by_name(host, n)).collect();

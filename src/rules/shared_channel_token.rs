@@ -42,7 +42,10 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         let channel = &group[0].1.channel;
         let mut f = Finding::new(
             &META,
-            format!("{} use the same `{channel}` credential", super::names_capped(&owners)),
+            format!(
+                "{} use the same `{channel}` credential",
+                super::names_capped(&owners)
+            ),
             owners.clone(),
         );
         let instances: Vec<&Instance> = owners.iter().map(|n| by_name(host, n)).collect();

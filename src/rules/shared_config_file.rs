@@ -25,7 +25,10 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         let file = host.shown(&group[0].config_path.value);
         let mut f = Finding::new(
             &META,
-            format!("{} read the same config file `{file}`", super::names_capped(&owners)),
+            format!(
+                "{} read the same config file `{file}`",
+                super::names_capped(&owners)
+            ),
             owners,
         );
         let mover = borrower(&group, |i| i.config_path.value != own_config(host, i));
