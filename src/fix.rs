@@ -58,6 +58,13 @@ pub fn setting_key(text: &str) -> Option<&str> {
 /// The text of a setting with its value replaced and everything else kept:
 /// `KEY=VALUE` (quotes kept), `--port N`, `--port=N`.
 pub fn replace_setting(text: &str, value: &str) -> Option<String> {
+    // A quoted unit word, `"KEY=VALUE"`: the value inside, the quotes kept.
+    for q in ['"', '\''] {
+        if text.len() >= 2 && text.starts_with(q) && text.ends_with(q) && text[1..].contains('=') {
+            let inner = replace_setting(&text[1..text.len() - 1], value)?;
+            return Some(format!("{q}{inner}{q}"));
+        }
+    }
     let lead = text.len() - text.trim_start().len();
     let t = &text[lead..];
     if let Some(rest) = t.strip_prefix("--port") {
@@ -278,6 +285,10 @@ mod tests {
         assert_eq!(r("--port 18789", "18900"), "--port 18900");
         assert_eq!(r("--port=18789", "18900"), "--port=18900");
         assert_eq!(r("S=/a", "/b c"), "S='/b c'");
+        assert_eq!(
+            r("\"OPENCLAW_GATEWAY_PORT=1\"", "2"),
+            "\"OPENCLAW_GATEWAY_PORT=2\""
+        );
         assert_eq!(setting_key("export A=1"), Some("A"));
         assert_eq!(setting_key("--port=1"), Some("--port"));
         assert_eq!(replace_setting("--portable", "1"), None);
