@@ -128,15 +128,41 @@ fn main() {
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average: {}", load.trim());
     }
-    let dense = make_home(10_000);
-    report_whole("dense host of 10,000 profiles", dense.path(), 3);
-    drop(dense);
-    let clean = make_clean_home(500);
-    report_whole("500 clean instances with 10 agents", clean.path(), 7);
-    drop(clean);
-    let two = make_clean_home(2);
-    report_whole("2 instances", two.path(), 21);
-    drop(two);
+    let phases = std::env::var_os("CLAWFENCE_BENCH_PHASES").is_some();
+    if !phases {
+        let dense = make_home(10_000);
+        report_whole("dense host of 10,000 profiles", dense.path(), 3);
+        drop(dense);
+        let clean = make_clean_home(500);
+        report_whole("500 clean instances with 10 agents", clean.path(), 7);
+        drop(clean);
+        let two = make_clean_home(2);
+        report_whole("2 instances", two.path(), 21);
+        drop(two);
+    } else {
+        // Where the time of a dense host goes, phase by phase and rule by rule.
+        let dense = make_home(10_000);
+        let req = HostRequest::home(dense.path().to_path_buf(), dense.path().to_path_buf());
+        let (_, t, host) = time(1, || build_host(&req).unwrap());
+        println!("resolve 10,000: {t:.1?}");
+        let (_, t, _) = time(1, || clawfence::plan::Plan::build(&host));
+        println!("plan 10,000: {t:.1?}");
+        for r in rules::RULES {
+            let sel = Selection {
+                only: vec![r.meta.id.to_string()],
+                skip: vec![],
+            };
+            let (_, t, f) = time(1, || rules::check(&host, &sel));
+            println!("rule {}: {t:.1?} ({} findings)", r.meta.id, f.len());
+        }
+        let (_, t, f) = time(1, || rules::check(&host, &Selection::default()));
+        println!("check 10,000: {t:.1?} ({} findings)", f.len());
+        let (_, t, _) = time(1, || clawfence::report::json::render(&host, &f, &clawfence::report::json::Run { ok: false, checks_run: 11, checks_skipped: 0 }));
+        println!("json 10,000: {t:.1?}");
+        let (_, t, _) = time(1, || clawfence::report::human::render(&host, &f, false));
+        println!("human 10,000: {t:.1?}");
+        return;
+    }
 
     let n: usize = std::env::args()
         .skip(1)

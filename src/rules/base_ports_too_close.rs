@@ -22,7 +22,7 @@ pub const RULE: Rule = Rule { meta: &META, check };
 /// finding (equal ports alone are a `port-collision`).
 fn check(host: &Host, out: &mut Vec<Finding>) {
     let mut by_port: Vec<_> = binding(host).collect();
-    by_port.sort_by_key(|i| (i.ports.gateway.value, i.name.clone()));
+    by_port.sort_by(|a, b| (a.ports.gateway.value, &a.name).cmp(&(b.ports.gateway.value, &b.name)));
     let runs =
         by_port.chunk_by(|a, b| b.ports.gateway.value - a.ports.gateway.value < DOCUMENTED_SPACING);
     for run in runs {

@@ -22,9 +22,9 @@ pub static META: RuleMeta = RuleMeta {
 pub const RULE: Rule = Rule { meta: &META, check };
 
 /// A concrete port of `owner` inside the CDP range of `range_owner`.
-struct Inside {
-    owner: String,
-    range_owner: String,
+struct Inside<'h> {
+    owner: &'h str,
+    range_owner: &'h str,
     port: PortUse,
 }
 
@@ -45,7 +45,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
     let mut ranges: Vec<(i64, i64, &Instance)> = binding(host)
         .filter_map(|i| own_range(i).map(|(s, e)| (s, e, i)))
         .collect();
-    ranges.sort_by_key(|(s, _, i)| (*s, i.name.clone()));
+    ranges.sort_by(|a, b| (a.0, &a.2.name).cmp(&(b.0, &b.2.name)));
     let mut clusters = Clusters::new(host.instances.len());
     let mut overlapping = HashSet::new();
     for w in ranges.windows(2) {
@@ -75,8 +75,8 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                     overlapping.insert(a);
                 }
                 inside.push(Inside {
-                    owner: i.name.clone(),
-                    range_owner: owner.name.clone(),
+                    owner: &i.name,
+                    range_owner: &owner.name,
                     port: u,
                 });
             }
@@ -92,12 +92,12 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
     }
     let mut inside_of: HashMap<usize, Vec<Inside>> = HashMap::new();
     for p in inside {
-        let root = clusters.find(index[p.owner.as_str()]);
+        let root = clusters.find(index[p.owner]);
         inside_of.entry(root).or_default().push(p);
     }
     for (root, group) in members {
         let mut inside = inside_of.remove(&root).unwrap_or_default();
-        inside.sort_by_key(|p| (p.owner.clone(), p.port.port));
+        inside.sort_by(|a, b| (a.owner, a.port.port).cmp(&(b.owner, b.port.port)));
         let f = if group.len() == 2 {
             let (a, b) = (group[0], group[1]);
             let gap = (a.ports.gateway.value - b.ports.gateway.value).abs();
@@ -119,7 +119,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
 fn cluster(host: &Host, group: &[&Instance], inside: &[Inside]) -> Finding {
     let owners: Vec<String> = group.iter().map(|i| i.name.clone()).collect();
     let mut by_base = group.to_vec();
-    by_base.sort_by_key(|i| (i.ports.gateway.value, i.name.clone()));
+    by_base.sort_by(|a, b| (a.ports.gateway.value, &a.name).cmp(&(b.ports.gateway.value, &b.name)));
     let list: Vec<String> = by_base
         .iter()
         .take(8)
@@ -203,7 +203,7 @@ fn near_bases(host: &Host, a: &Instance, b: &Instance, inside: &[Inside]) -> Fin
     let mut by_owner: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
     for p in inside {
         by_owner
-            .entry((&p.owner, &p.range_owner))
+            .entry((p.owner, p.range_owner))
             .or_default()
             .push(format!("{} `{}`", p.port.short(), p.port.port));
     }

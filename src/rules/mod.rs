@@ -81,6 +81,14 @@ impl Selection {
 /// Runs the selected rules, keeps the strongest finding per group of instances and
 /// root cause, and sorts the result.
 pub fn check(host: &Host, selection: &Selection) -> Vec<Finding> {
+    // One run sees one filesystem: each path is canonicalised once.
+    let outer = CANONICAL.with(|c| c.borrow_mut().replace(Default::default()));
+    let findings = check_all(host, selection);
+    CANONICAL.with(|c| *c.borrow_mut() = outer);
+    findings
+}
+
+fn check_all(host: &Host, selection: &Selection) -> Vec<Finding> {
     let mut findings = Vec::new();
     for rule in RULES.iter().filter(|r| selection.includes(r.meta.id)) {
         (rule.check)(host, &mut findings);
@@ -484,7 +492,7 @@ pub(crate) fn canonical(p: &Path) -> PathBuf {
     let mut existing = p.to_path_buf();
     let mut rest: Vec<std::ffi::OsString> = Vec::new();
     loop {
-        if let Ok(real) = std::fs::canonicalize(&existing) {
+        if let Some(real) = canonicalize_cached(&existing) {
             let mut out = real;
             for part in rest.iter().rev() {
                 out.push(part);
@@ -502,6 +510,26 @@ pub(crate) fn canonical(p: &Path) -> PathBuf {
             _ => return p.to_path_buf(),
         }
     }
+}
+
+thread_local! {
+    /// `fs::canonicalize` results during one [`check`] (a dense host asks for the
+    /// same directories from several rules and the plan).
+    static CANONICAL: std::cell::RefCell<Option<std::collections::HashMap<PathBuf, Option<PathBuf>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn canonicalize_cached(p: &Path) -> Option<PathBuf> {
+    CANONICAL.with(|c| {
+        let mut c = c.borrow_mut();
+        match c.as_mut() {
+            Some(map) => map
+                .entry(p.to_path_buf())
+                .or_insert_with(|| std::fs::canonicalize(p).ok())
+                .clone(),
+            None => std::fs::canonicalize(p).ok(),
+        }
+    })
 }
 
 /// Groups of items sharing a key, and pairs where one key is a path inside
@@ -587,8 +615,13 @@ pub(crate) fn movers_first<'h>(host: &Host, group: &[&'h Instance]) -> Vec<&'h I
     if out.is_empty() {
         out.push(to_move(group));
     }
-    let first: Vec<String> = out.iter().map(|i| i.name.clone()).collect();
-    out.extend(group.iter().copied().filter(|i| !first.contains(&i.name)));
+    let first: std::collections::HashSet<&str> = out.iter().map(|i| i.name.as_str()).collect();
+    let rest: Vec<&Instance> = group
+        .iter()
+        .copied()
+        .filter(|i| !first.contains(i.name.as_str()))
+        .collect();
+    out.extend(rest);
     out
 }
 
