@@ -157,7 +157,17 @@ fn main() {
         }
         let (_, t, f) = time(1, || rules::check(&host, &Selection::default()));
         println!("check 10,000: {t:.1?} ({} findings)", f.len());
-        let (_, t, _) = time(1, || clawfence::report::json::render(&host, &f, &clawfence::report::json::Run { ok: false, checks_run: 11, checks_skipped: 0 }));
+        let (_, t, _) = time(1, || {
+            clawfence::report::json::render(
+                &host,
+                &f,
+                &clawfence::report::json::Run {
+                    ok: false,
+                    checks_run: 11,
+                    checks_skipped: 0,
+                },
+            )
+        });
         println!("json 10,000: {t:.1?}");
         let (_, t, _) = time(1, || clawfence::report::human::render(&host, &f, false));
         println!("human 10,000: {t:.1?}");

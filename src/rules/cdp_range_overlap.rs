@@ -153,7 +153,7 @@ fn cluster(host: &Host, group: &[&Instance], inside: &[Inside]) -> Finding {
             &p.port.origin,
             format!(
                 "{}, inside the CDP range of `{}`",
-                p.port.describe(&p.owner),
+                p.port.describe(p.owner),
                 p.range_owner
             ),
             p.port.key.as_deref(),
@@ -224,8 +224,8 @@ fn near_bases(host: &Host, a: &Instance, b: &Instance, inside: &[Inside]) -> Fin
 /// A pinned port (a profile's `cdpPort`, a sandbox port) inside another
 /// instance's range: that instance may launch Chrome on it.
 fn pinned_port(host: &Host, p: &Inside) -> Finding {
-    let owner = by_name(host, &p.owner);
-    let range_owner = by_name(host, &p.range_owner);
+    let owner = by_name(host, p.owner);
+    let range_owner = by_name(host, p.range_owner);
     let (s, e) = range_owner.ports.cdp_range.value;
     let mut f = Finding::new(
         &META,
