@@ -371,7 +371,12 @@ fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -
             None => std::io::stdout().write_all(text.as_bytes())?,
         }
     }
-    Ok(if findings.is_empty() {
+    let clean = findings.is_empty();
+    // The process ends here: freeing a host of thousands of instances piece by
+    // piece costs a tenth of the run.
+    std::mem::forget(findings);
+    std::mem::forget(host);
+    Ok(if clean {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -520,16 +520,39 @@ thread_local! {
 }
 
 fn canonicalize_cached(p: &Path) -> Option<PathBuf> {
-    CANONICAL.with(|c| {
-        let mut c = c.borrow_mut();
-        match c.as_mut() {
-            Some(map) => map
-                .entry(p.to_path_buf())
-                .or_insert_with(|| std::fs::canonicalize(p).ok())
-                .clone(),
-            None => std::fs::canonicalize(p).ok(),
+    let active = CANONICAL.with(|c| c.borrow().as_ref().map(|map| map.get(p).cloned()));
+    match active {
+        None => std::fs::canonicalize(p).ok(),
+        Some(Some(known)) => known,
+        Some(None) => {
+            let real = canonicalize_stepwise(p);
+            CANONICAL.with(|c| {
+                if let Some(map) = c.borrow_mut().as_mut() {
+                    map.insert(p.to_path_buf(), real.clone());
+                }
+            });
+            real
         }
-    })
+    }
+}
+
+/// `realpath` one component at a time over the cached parent: one `lstat` per
+/// new path instead of a `readlink` per component (a dense host has thousands of
+/// paths below one HOME). Symlinks and `.`/`..` go to `fs::canonicalize`.
+fn canonicalize_stepwise(p: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let simple = p.is_absolute()
+        && p.components()
+            .all(|c| matches!(c, Component::RootDir | Component::Normal(_)));
+    let (Some(parent), Some(name), true) = (p.parent(), p.file_name(), simple) else {
+        return std::fs::canonicalize(p).ok();
+    };
+    let here = canonicalize_cached(parent)?.join(name);
+    match std::fs::symlink_metadata(&here) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(&here).ok(),
+        Ok(_) => Some(here),
+        Err(_) => None,
+    }
 }
 
 /// Groups of items sharing a key, and pairs where one key is a path inside
@@ -603,7 +626,8 @@ pub(crate) fn plan_help(host: &Host, f: &mut Finding, names: &[String]) -> bool 
     }
 }
 
-/// The instances the plan moves or changes among `group`, then the others.
+/// The instances the plan moves or changes among `group`, then the others: the
+/// first [`MAX_LABELS`] of that order (labels and the mover are all it is for).
 pub(crate) fn movers_first<'h>(host: &Host, group: &[&'h Instance]) -> Vec<&'h Instance> {
     let plan = host.plan();
     let changed = |i: &Instance| {
@@ -611,15 +635,21 @@ pub(crate) fn movers_first<'h>(host: &Host, group: &[&'h Instance]) -> Vec<&'h I
             .next()
             .is_some()
     };
-    let mut out: Vec<&Instance> = group.iter().copied().filter(|i| changed(i)).collect();
+    let mut out: Vec<&Instance> = group
+        .iter()
+        .copied()
+        .filter(|i| changed(i))
+        .take(MAX_LABELS)
+        .collect();
     if out.is_empty() {
         out.push(to_move(group));
     }
-    let first: std::collections::HashSet<&str> = out.iter().map(|i| i.name.as_str()).collect();
+    let room = MAX_LABELS.saturating_sub(out.len()).max(1);
     let rest: Vec<&Instance> = group
         .iter()
         .copied()
-        .filter(|i| !first.contains(i.name.as_str()))
+        .filter(|i| !out.iter().any(|o| o.name == i.name))
+        .take(room)
         .collect();
     out.extend(rest);
     out
