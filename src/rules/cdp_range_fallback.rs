@@ -17,6 +17,13 @@ pub static META: RuleMeta = RuleMeta {
 pub const RULE: Rule = Rule { meta: &META, check };
 
 fn check(host: &Host, out: &mut Vec<Finding>) {
+    // Once, not per finding: a host of many high ports would scan n times n.
+    let on_default: Vec<&str> = host
+        .instances
+        .iter()
+        .filter(|o| o.ports.gateway.value == ports::DEFAULT_GATEWAY_PORT)
+        .map(|o| o.name.as_str())
+        .collect();
     for i in binding(host) {
         let p = &i.ports;
         let control = p.browser_control.value;
@@ -35,11 +42,10 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         if fell.is_empty() && !bad_relay {
             continue;
         }
-        let default_users: Vec<String> = host
-            .instances
+        let default_users: Vec<String> = on_default
             .iter()
-            .filter(|o| o.name != i.name && o.ports.gateway.value == ports::DEFAULT_GATEWAY_PORT)
-            .map(|o| o.name.clone())
+            .filter(|o| **o != i.name)
+            .map(|o| o.to_string())
             .collect();
         let message = if fell.is_empty() {
             format!(

@@ -69,6 +69,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                 .push(u);
         }
     }
+    let mut taken = None;
     for ((_, port), uses) in by_endpoint {
         let mut owners: Vec<String> = uses.iter().map(|u| u.instance.name.clone()).collect();
         owners.sort();
@@ -99,15 +100,21 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         f.notes.push(
             "each gateway opens and closes tabs in the other's browser, and a managed launch on that port fails with `PortInUseError`".into(),
         );
-        f.help = help(host, mover, &ordered[0].key, &ordered[0].endpoint.value);
+        let taken = taken.get_or_insert_with(|| taken_ports(host));
+        f.help = help(
+            host,
+            mover,
+            &ordered[0].key,
+            &ordered[0].endpoint.value,
+            taken,
+        );
         out.push(f);
     }
 }
 
-/// A port next to the shared one that no instance uses, on the same host.
-fn help(host: &Host, i: &Instance, key: &str, shared: &Endpoint) -> Option<String> {
-    let taken: std::collections::HashSet<i64> = host
-        .instances
+/// Every port any instance uses or may launch Chrome on: built once per run.
+fn taken_ports(host: &Host) -> std::collections::HashSet<i64> {
+    host.instances
         .iter()
         .flat_map(|o| {
             let mut ports: Vec<i64> = port_uses(o).iter().map(|u| u.port).collect();
@@ -120,7 +127,17 @@ fn help(host: &Host, i: &Instance, key: &str, shared: &Endpoint) -> Option<Strin
             );
             ports
         })
-        .collect();
+        .collect()
+}
+
+/// A port next to the shared one that no instance uses, on the same host.
+fn help(
+    host: &Host,
+    i: &Instance,
+    key: &str,
+    shared: &Endpoint,
+    taken: &std::collections::HashSet<i64>,
+) -> Option<String> {
     let free = (shared.port + 1..=crate::ports::MAX_PORT).find(|p| !taken.contains(p))?;
     Some(format!(
         "give `{}` its own browser, e.g. one started with `--remote-debugging-port={free}`: `{} config set {key} http://{}:{free}`",
