@@ -135,32 +135,51 @@ fn fix(args: &cli::FixArgs, color: bool) -> Result<ExitCode> {
             ExitCode::from(1)
         });
     }
-    let mut written = 0;
-    for c in &changes {
-        match fix::write(c) {
-            Ok(()) => {
-                written += 1;
-                writeln!(out, "fixed `{}`", c.display)?;
+    let mut written = std::collections::BTreeSet::new();
+    let mut rounds = 0;
+    let mut changes = changes;
+    let mut fixed = fixable.len();
+    let mut refused = false;
+    // Like ruff, until nothing fixable is left (a step dropped with a finding a
+    // stronger one covers can leave work for a second round); a few rounds at most.
+    let (after, rest) = loop {
+        for c in &changes {
+            match fix::write(c) {
+                Ok(()) => {
+                    if written.insert(c.display.clone()) {
+                        writeln!(out, "fixed `{}`", c.display)?;
+                    }
+                }
+                Err(e) => {
+                    refused = true;
+                    writeln!(err, "error: {e}")?;
+                }
             }
-            Err(e) => writeln!(err, "error: {e}")?,
         }
-    }
-    // What is left, as `check` now sees it.
-    let after = build_host(&req)?;
-    let rest: Vec<_> = rules::check(&after, &Selection::default())
-        .into_iter()
-        .filter(|f| f.severity >= clawfence::finding::Severity::Warning)
-        .collect();
+        // What is left, as `check` now sees it.
+        let after = build_host(&req)?;
+        let rest: Vec<_> = rules::check(&after, &Selection::default())
+            .into_iter()
+            .filter(|f| f.severity >= clawfence::finding::Severity::Warning)
+            .collect();
+        let more: Vec<_> = rest.iter().flat_map(|f| f.edits.iter().cloned()).collect();
+        rounds += 1;
+        if more.is_empty() || refused || changes.is_empty() || rounds == 4 {
+            break (after, rest);
+        }
+        fixed += rest.iter().filter(|f| !f.edits.is_empty()).count();
+        changes = fix::changes(&after, &more).0;
+    };
     if !rest.is_empty() {
         writeln!(out, "\nnot fixed (each help line says what to do):\n")?;
         out.write_all(report::human::render_findings(&after, &rest, color).as_bytes())?;
     }
     writeln!(
         out,
-        "fixed {} finding{} in {written} file{}; {} remain",
-        fixable.len(),
-        plural(fixable.len()),
-        plural(written),
+        "fixed {fixed} finding{} in {} file{}; {} remain",
+        plural(fixed),
+        written.len(),
+        plural(written.len()),
         rest.len()
     )?;
     Ok(if rest.is_empty() {
