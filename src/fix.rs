@@ -121,6 +121,9 @@ pub struct FileChange {
     pub display: String,
     pub old: String,
     pub new: String,
+    /// The same change over the masked text, for the diff (secrets never shown);
+    /// `None` when masking moved bytes and the diff cannot be shown.
+    pub shown: Option<(String, String)>,
 }
 
 /// Edits that could not be applied together (two different edits of one span).
@@ -152,13 +155,26 @@ pub fn changes(host: &Host, edits: &[Edit]) -> (Vec<FileChange>, Vec<Conflict>) 
                 keep[k] = false;
             }
         }
-        let mut new = src.text.clone();
-        for (e, _) in list.iter().zip(&keep).rev().filter(|(_, k)| **k) {
-            if e.end > new.len() || !new.is_char_boundary(e.start) || !new.is_char_boundary(e.end) {
-                continue;
+        let apply = |text: &str| -> Option<String> {
+            let mut new = text.to_string();
+            for (e, _) in list.iter().zip(&keep).rev().filter(|(_, k)| **k) {
+                if e.end > new.len()
+                    || !new.is_char_boundary(e.start)
+                    || !new.is_char_boundary(e.end)
+                {
+                    return None;
+                }
+                new.replace_range(e.start..e.end, &e.text);
             }
-            new.replace_range(e.start..e.end, &e.text);
-        }
+            Some(new)
+        };
+        let Some(new) = apply(&src.text) else {
+            continue;
+        };
+        let shown_old = src.shown_text();
+        let shown = (shown_old.len() == src.text.len())
+            .then(|| apply(shown_old).map(|n| (shown_old.to_string(), n)))
+            .flatten();
         for (e, _) in list.iter().zip(&keep).filter(|(_, k)| !**k) {
             conflicts.push(Conflict {
                 display: src.display.clone(),
@@ -172,6 +188,7 @@ pub fn changes(host: &Host, edits: &[Edit]) -> (Vec<FileChange>, Vec<Conflict>) 
                 display: src.display.clone(),
                 old: src.text.clone(),
                 new,
+                shown,
             });
         }
     }
@@ -180,7 +197,14 @@ pub fn changes(host: &Host, edits: &[Edit]) -> (Vec<FileChange>, Vec<Conflict>) 
 
 /// A unified diff of the change, `a/…` and `b/…` named as the file is shown.
 pub fn diff(change: &FileChange) -> String {
-    similar::TextDiff::from_lines(&change.old, &change.new)
+    let Some((old, new)) = &change.shown else {
+        return format!(
+            "--- a/{0}\n+++ b/{0}\n(the diff is not shown: the file holds secrets)\n",
+            change.display
+        );
+    };
+    let (old, new) = (redact_settings(old), redact_settings(new));
+    similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(3)
         .header(
@@ -188,6 +212,30 @@ pub fn diff(change: &FileChange) -> String {
             &format!("b/{}", change.display),
         )
         .to_string()
+}
+
+/// Every `KEY=VALUE` line (a `.env` line, a unit's `Environment=` word) whose key
+/// names a secret, with its value starred: the diff shows lines around the edit,
+/// and no file's masking is trusted alone for what is printed.
+fn redact_settings(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let body = line.trim_start().trim_start_matches("Environment=");
+            let body = body
+                .trim_start_matches(['"', '\''])
+                .trim_start_matches("export ");
+            match body.split_once('=') {
+                Some((key, value))
+                    if crate::secrets::is_secret_key(key.trim()) && !value.trim().is_empty() =>
+                {
+                    let keep = line.len() - value.len();
+                    let end = if line.ends_with('\n') { "\n" } else { "" };
+                    format!("{}********{end}", &line[..keep])
+                }
+                _ => line.to_string(),
+            }
+        })
+        .collect()
 }
 
 /// Why a change was not written.
@@ -271,6 +319,14 @@ mod tests {
         assert_eq!(number_literal("'19001'", 19112), "'19112'");
         assert_eq!(string_literal("'a'", "~/x"), "'~/x'");
         assert_eq!(string_literal("\"a\"", "~/x"), "\"~/x\"");
+    }
+
+    #[test]
+    fn secret_settings_are_starred_in_diffs() {
+        assert_eq!(
+            redact_settings("A=1\nTG_TOKEN=123:abc\nexport API_KEY='x'\n"),
+            "A=1\nTG_TOKEN=********\nexport API_KEY=********\n"
+        );
     }
 
     #[test]

@@ -625,3 +625,26 @@ fn explicit_instances_never_get_the_shared_state_dir_proposed() {
     assert!(help.contains("`,state=~/.openclaw-a`"), "{out}");
     assert!(!help.contains("`~/.openclaw`"), "{out}");
 }
+
+#[test]
+fn the_diff_never_shows_a_secret() {
+    let home = home_with(&[
+        (".openclaw/openclaw.json", "{ gateway: { port: 19001 } }\n"),
+        (
+            ".openclaw-rescue/openclaw.json",
+            "{\n  gateway: { port: 19001 },\n  channels: { telegram: { botToken: \"${TG_TOKEN}\" } },\n}\n",
+        ),
+        (
+            ".openclaw-rescue/.env",
+            "TG_TOKEN=123456:SECRETSECRETSECRET\nOPENCLAW_GATEWAY_PORT=19001\n",
+        ),
+        (
+            ".openclaw/.env",
+            "OPENCLAW_GATEWAY_PORT=19001\nGH_TOKEN=ghp_SECRETSECRETSECRET1234\n",
+        ),
+    ]);
+    let (code, out) = fix(home.path(), &["--dry-run"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("+OPENCLAW_GATEWAY_PORT=19112"), "{out}");
+    assert!(!out.contains("SECRETSECRET"), "{out}");
+}
