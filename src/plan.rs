@@ -185,7 +185,13 @@ impl Plan {
         // 3. Free bases: everything but kept blocks and fixed ports, as bases.
         let mut forbidden: Vec<(i64, i64)> = Vec::new();
         for (k, it) in items.iter().enumerate() {
-            if kept[k] {
+            // A mover no file edit can move (a flag, the process environment) may
+            // stay where it is: no other move lands on its block either.
+            let stays = matches!(
+                it.inst.ports.gateway.origin,
+                Origin::ProcessEnv(_) | Origin::Flag(_)
+            );
+            if kept[k] || (stays && it.base.is_some()) {
                 let b = it.base.unwrap();
                 forbidden.push((b - (FOOTPRINT - 1), b + FOOTPRINT - 1));
             }
@@ -680,5 +686,28 @@ fn insert_config_value(
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_bases_are_nearest_ties_up_and_never_given_twice() {
+        // One block at 19001 (bases 18891..=19111 are taken).
+        let mut free = Free::new(vec![(19001 - 110, 19001 + 110)]);
+        assert_eq!(free.take(19001), Some(19112), "tie: the higher one");
+        assert_eq!(free.take(19001), Some(18890));
+        assert_eq!(free.take(19001), Some(19223));
+        // The stretch near the top ends where a whole block still fits.
+        assert_eq!(free.take(65535), Some(HIGHEST_BASE));
+        assert_eq!(free.take(65535), Some(HIGHEST_BASE - FOOTPRINT));
+    }
+
+    #[test]
+    fn a_full_range_has_no_free_base() {
+        let mut free = Free::new(vec![(0, MAX_PORT)]);
+        assert_eq!(free.take(20000), None);
     }
 }
