@@ -1,5 +1,11 @@
 //! How long resolving and checking a large host takes. Prints figures; asserts
-//! nothing. `cargo bench --bench host` (add `-- 5000` for another size).
+//! nothing. `cargo bench --bench host` (add `-- 5000` for another size), or
+//! `scripts/bench.sh`, which also reports the machine's load.
+//!
+//! The "whole process" figures run the release binary as a user would
+//! (`clawfence check --home DIR --format json`), wall time and peak RSS (from
+//! `/usr/bin/time` when it exists), on the three hosts of the scale bars: a dense
+//! 10,000-profile host, 500 clean instances with 10 agents each, and 2 instances.
 
 use clawfence::finding::Severity;
 use clawfence::load::env::Env;
@@ -54,7 +60,120 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, T) {
     (times[0], times[times.len() / 2], last.unwrap())
 }
 
+/// `n` clean profiles, 10 agents each, bases 120 apart.
+fn make_clean_home(n: usize) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    for k in 0..n {
+        let dir = home.path().join(format!(".openclaw-c{k}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let agents: Vec<String> = (0..10).map(|a| format!("a{a}: {{}}")).collect();
+        std::fs::write(
+            dir.join("openclaw.json"),
+            format!(
+                "{{ gateway: {{ mode: 'local', port: {} }}, agents: {{ ownership: 'explicit', entries: {{ {} }} }} }}",
+                1024 + k * 120,
+                agents.join(", ")
+            ),
+        )
+        .unwrap();
+    }
+    home
+}
+
+/// One whole `clawfence check` process: (wall time, peak RSS in KiB if known,
+/// findings).
+fn whole_process(home: &std::path::Path) -> (Duration, Option<u64>, usize) {
+    let exe = env!("CARGO_BIN_EXE_clawfence");
+    let time = std::path::Path::new("/usr/bin/time");
+    let mut cmd = if time.exists() {
+        let mut c = std::process::Command::new(time);
+        c.args(["-f", "%M", exe]);
+        c
+    } else {
+        std::process::Command::new(exe)
+    };
+    cmd.args(["check", "--format", "json", "--home"]).arg(home);
+    let t = Instant::now();
+    let out = cmd.output().unwrap();
+    let wall = t.elapsed();
+    let rss = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let findings = doc["findings"].as_array().map_or(0, |a| a.len());
+    (wall, rss, findings)
+}
+
+fn report_whole(what: &str, home: &std::path::Path, runs: usize) {
+    let mut walls = Vec::new();
+    let mut rss = None;
+    let mut findings = 0;
+    for _ in 0..runs {
+        let (w, r, f) = whole_process(home);
+        walls.push(w);
+        rss = rss.max(r);
+        findings = f;
+    }
+    walls.sort();
+    let rss = rss.map_or("?".into(), |k| format!("{:.0} MB", k as f64 / 1024.0));
+    println!(
+        "whole process, {what}: min {:.1?}, median {:.1?}, peak RSS {rss}, {findings} findings",
+        walls[0],
+        walls[walls.len() / 2]
+    );
+}
+
 fn main() {
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average: {}", load.trim());
+    }
+    let phases = std::env::var_os("CLAWFENCE_BENCH_PHASES").is_some();
+    if !phases {
+        let dense = make_home(10_000);
+        report_whole("dense host of 10,000 profiles", dense.path(), 3);
+        drop(dense);
+        let clean = make_clean_home(500);
+        report_whole("500 clean instances with 10 agents", clean.path(), 7);
+        drop(clean);
+        let two = make_clean_home(2);
+        report_whole("2 instances", two.path(), 21);
+        drop(two);
+    } else {
+        // Where the time of a dense host goes, phase by phase and rule by rule.
+        let dense = make_home(10_000);
+        let req = HostRequest::home(dense.path().to_path_buf(), dense.path().to_path_buf());
+        let (_, t, host) = time(1, || build_host(&req).unwrap());
+        println!("resolve 10,000: {t:.1?}");
+        let (_, t, _) = time(1, || clawfence::plan::Plan::build(&host));
+        println!("plan 10,000: {t:.1?}");
+        for r in rules::RULES {
+            let sel = Selection {
+                only: vec![r.meta.id.to_string()],
+                skip: vec![],
+            };
+            let (_, t, f) = time(1, || rules::check(&host, &sel));
+            println!("rule {}: {t:.1?} ({} findings)", r.meta.id, f.len());
+        }
+        let (_, t, f) = time(1, || rules::check(&host, &Selection::default()));
+        println!("check 10,000: {t:.1?} ({} findings)", f.len());
+        let (_, t, _) = time(1, || {
+            clawfence::report::json::render(
+                &host,
+                &f,
+                &clawfence::report::json::Run {
+                    ok: false,
+                    checks_run: 11,
+                    checks_skipped: 0,
+                },
+            )
+        });
+        println!("json 10,000: {t:.1?}");
+        let (_, t, _) = time(1, || clawfence::report::human::render(&host, &f, false));
+        println!("human 10,000: {t:.1?}");
+        return;
+    }
+
     let n: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())

@@ -29,6 +29,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the port map of every instance on the host.
     Ports(PortsArgs),
+    /// Apply every help line that a file edit can apply: the host's plan.
+    Fix(FixArgs),
     /// Check one instance (the one the command after `--` starts) against
     /// OpenClaw's start guard, the host and the live ports, then exec the command;
     /// exit 78 when it is refused. With no command, or `--preflight-only`, only
@@ -207,6 +209,15 @@ pub struct PreflightArgs {
     /// instance; a refusal then exits 78.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub host: HostArgs,
+    /// Print a unified diff of the edits and write nothing.
+    #[arg(long, alias = "diff")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

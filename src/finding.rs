@@ -56,6 +56,8 @@ pub struct Finding {
     pub notes: Vec<String>,
     /// One concrete action with a computed value.
     pub help: Option<String>,
+    /// The edits that apply the help (`clawfence fix`); empty when a person must.
+    pub edits: Vec<crate::plan::Edit>,
 }
 
 impl Finding {
@@ -71,6 +73,7 @@ impl Finding {
             secondary: vec![],
             notes: vec![],
             help: None,
+            edits: vec![],
         }
     }
 

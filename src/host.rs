@@ -221,6 +221,7 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
         issues: discovered.issues,
         skipped,
         sources,
+        plan: Default::default(),
     })
 }
 

@@ -78,6 +78,27 @@ impl Origin {
 }
 
 fn one_line(s: &str) -> String {
+    // A plist's words sit in markup: `--port</string><string>19001` is `--port 19001`.
+    let stripped;
+    let s = if s.contains("</") {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in s.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => {
+                    in_tag = false;
+                    out.push(' ');
+                }
+                _ if in_tag => {}
+                c => out.push(c),
+            }
+        }
+        stripped = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        stripped.as_str()
+    } else {
+        s
+    };
     let s = s.trim();
     match s.find(['\n', '\r']) {
         Some(i) => format!("{}…", &s[..i]),
@@ -488,6 +509,8 @@ pub struct Host {
     /// What looked like an instance and is not one, and why (shown as notes).
     pub skipped: Vec<String>,
     pub sources: SourceMap,
+    /// Which instances move where (`Host::plan`), built on first use.
+    pub plan: std::sync::OnceLock<crate::plan::Plan>,
 }
 
 impl Host {
@@ -497,6 +520,14 @@ impl Host {
     }
 
     pub fn instance(&self, name: &str) -> Option<&Instance> {
-        self.instances.iter().find(|i| i.name == name)
+        // Instances are sorted by name (`build_host`): O(log n), which findings
+        // about thousands of instances need.
+        match self
+            .instances
+            .binary_search_by(|i| i.name.as_str().cmp(name))
+        {
+            Ok(k) => Some(&self.instances[k]),
+            Err(_) => self.instances.iter().find(|i| i.name == name),
+        }
     }
 }

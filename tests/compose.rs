@@ -313,14 +313,15 @@ fn a_script_launched_pair_two_ports_apart() {
         "{out}"
     );
     // Labels point at the words of the manifest's strings.
-    assert!(out.contains("╭─[ clawfence.json5:5:57 ]"), "{out}");
+    assert!(out.contains("╭─[ clawfence.json5:4:87 ]"), "{out}");
     assert!(
         out.contains("`OPENCLAW_GATEWAY_PORT` of `seller` is overridden by `--port 18791`"),
         "{out}"
     );
     assert!(!out.contains("s3cr3t-t0ken"), "{out}");
+    // The help edits the words that set the port, in the manifest's string.
     assert!(
-        out.contains("in place of `--port 18793` in `clawfence.json5`"),
+        out.contains("change `--port 18791` to `--port 18682` in `clawfence.json5` (line 4)"),
         "{out}"
     );
 }

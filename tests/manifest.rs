@@ -32,11 +32,12 @@ fn a_conflict_between_committed_configs_fails() {
         "{out}"
     );
     // Paths are relative to the manifest's directory; the `.env` line is labelled.
-    assert!(out.contains("╭─[ deploy/rescue.json5:3:35 ]"), "{out}");
-    assert!(out.contains("├─[ deploy/main.env:2:1 ]"), "{out}");
+    assert!(out.contains("├─[ deploy/rescue.json5:3:35 ]"), "{out}");
+    assert!(out.contains("╭─[ deploy/main.env:2:1 ]"), "{out}");
+    // `main` is the one whose port deviates from its own config: its `.env` moves it.
     assert!(
         out.contains(
-            "`OPENCLAW_CONFIG_PATH=deploy/rescue.json5 openclaw config set gateway.port 19112`"
+            "move `main` to base port `19112`: set `OPENCLAW_GATEWAY_PORT=19112` in `deploy/main.env`"
         ),
         "{out}"
     );

@@ -1,7 +1,7 @@
 //! `cdp-range-fallback`: derived ports pass 65535 and fall back onto the
 //! default gateway's ports.
 
-use super::{Rule, RuleMeta, attach_gateway, binding, free_port_help, names};
+use super::{Rule, RuleMeta, attach_gateway, binding, free_port_help, names, plan_help};
 use crate::finding::{Finding, Severity};
 use crate::model::Host;
 use crate::ports::{self, MAX_PORT};
@@ -17,7 +17,17 @@ pub static META: RuleMeta = RuleMeta {
 pub const RULE: Rule = Rule { meta: &META, check };
 
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    for i in binding(host) {
+    // Once, not per finding: a host of many high ports would scan n times n.
+    let on_default: Vec<&str> = host
+        .instances
+        .iter()
+        .filter(|o| {
+            o.ports.gateway.value == ports::DEFAULT_GATEWAY_PORT
+                && super::net(o) == super::Net::Host
+        })
+        .map(|o| o.name.as_str())
+        .collect();
+    for i in binding(host).filter(|i| super::net(i) == super::Net::Host) {
         let p = &i.ports;
         let control = p.browser_control.value;
         let (start, end) = p.cdp_range.value;
@@ -35,15 +45,10 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         if fell.is_empty() && !bad_relay {
             continue;
         }
-        let default_users: Vec<String> = host
-            .instances
+        let default_users: Vec<String> = on_default
             .iter()
-            .filter(|o| {
-                o.name != i.name
-                    && o.ports.gateway.value == ports::DEFAULT_GATEWAY_PORT
-                    && super::same_net(o, i)
-            })
-            .map(|o| o.name.clone())
+            .filter(|o| **o != i.name)
+            .map(|o| o.to_string())
             .collect();
         let message = if fell.is_empty() {
             format!(
@@ -85,7 +90,9 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                 control + 1
             ));
         }
-        f.help = free_port_help(host, i);
+        if !plan_help(host, &mut f, std::slice::from_ref(&i.name)) {
+            f.help = free_port_help(host, i);
+        }
         out.push(f);
     }
 }

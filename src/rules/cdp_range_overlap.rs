@@ -2,13 +2,14 @@
 //! another's CDP range.
 
 use super::{
-    PortUse, Rule, RuleMeta, attach, attach_gateway, binding, by_name, free_cdp_slot,
-    free_port_help, net_port_uses, openclaw_cmd, to_move,
+    Clusters, MAX_LABELS, PortUse, Rule, RuleMeta, attach, attach_gateway, binding, by_name,
+    free_cdp_slot, free_port_help, join_and, movers_first, names_capped, net_port_uses,
+    openclaw_cmd, plan_help,
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance};
 use crate::ports::FOOTPRINT;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub static META: RuleMeta = RuleMeta {
     id: "cdp-range-overlap",
@@ -21,9 +22,9 @@ pub static META: RuleMeta = RuleMeta {
 pub const RULE: Rule = Rule { meta: &META, check };
 
 /// A concrete port of `owner` inside the CDP range of `range_owner`.
-struct Inside {
-    owner: String,
-    range_owner: String,
+struct Inside<'h> {
+    owner: &'h str,
+    range_owner: &'h str,
     port: PortUse,
 }
 
@@ -33,70 +34,146 @@ fn own_range(i: &Instance) -> Option<(i64, i64)> {
     (!i.range_fell_back() && i.browser.enabled()).then_some(i.ports.cdp_range.value)
 }
 
-fn pair(a: &str, b: &str) -> (String, String) {
-    if a < b {
-        (a.to_string(), b.to_string())
-    } else {
-        (b.to_string(), a.to_string())
-    }
-}
-
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    // Ranges by network namespace (ports in two namespaces never meet), each list
-    // sorted by start; all are 100 ports long, so a range can only meet the
-    // ranges that start within it.
-    let mut by_net: BTreeMap<super::Net, Vec<(i64, i64, &Instance)>> = BTreeMap::new();
-    for i in binding(host) {
-        if let Some((s, e)) = own_range(i) {
-            by_net.entry(super::net(i)).or_default().push((s, e, i));
-        }
-    }
-    let mut pairs: BTreeMap<(String, String), Vec<Inside>> = BTreeMap::new();
-    for ranges in by_net.values_mut() {
-        ranges.sort_by_key(|(s, _, i)| (*s, i.name.clone()));
-        for (n, (s, e, a)) in ranges.iter().enumerate() {
-            // Equal starts are equal bases: `port-collision`'s, skipped at once.
-            let rest = &ranges[n + 1..];
-            let from = rest.partition_point(|(s2, _, _)| s2 == s);
-            for (_, _, b) in rest[from..].iter().take_while(|(s2, _, _)| s2 <= e) {
-                pairs.entry(pair(&a.name, &b.name)).or_default();
+    let index: HashMap<&str, usize> = host
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.name.as_str(), k))
+        .collect();
+    // Ranges sorted by start; all are 100 ports long, so bases less than 111
+    // apart follow each other in this order: a run of them is one cluster. Only
+    // the host's: a container's range lives in its own network namespace, and
+    // only what it publishes meets the host's ranges.
+    let mut ranges: Vec<(i64, i64, &Instance)> = binding(host)
+        .filter(|i| super::net(i) == super::Net::Host)
+        .filter_map(|i| own_range(i).map(|(s, e)| (s, e, i)))
+        .collect();
+    ranges.sort_by(|a, b| (a.0, &a.2.name).cmp(&(b.0, &b.2.name)));
+    let mut clusters = Clusters::new(host.instances.len());
+    let mut overlapping = HashSet::new();
+    for w in ranges.windows(2) {
+        let gap = w[1].0 - w[0].0;
+        if gap < FOOTPRINT {
+            let (a, b) = (index[w[0].2.name.as_str()], index[w[1].2.name.as_str()]);
+            clusters.union(a, b);
+            if gap > 0 {
+                overlapping.insert(a);
             }
         }
     }
-    // Every concrete port that lies in another instance's range (binary search).
+    // Every concrete port that lies in another instance's range (binary search;
+    // the ranges holding it are one run, so the first other owner is enough).
+    let mut inside: Vec<Inside> = Vec::new();
     for i in binding(host) {
-        for (n, u) in net_port_uses(i).into_iter().filter(|(_, u)| !u.fallback) {
-            let Some(ranges) = by_net.get(&n) else {
-                continue;
-            };
+        let host_uses = net_port_uses(i)
+            .into_iter()
+            .filter(|(n, u)| *n == super::Net::Host && !u.fallback)
+            .map(|(_, u)| u);
+        for u in host_uses {
             let first = ranges.partition_point(|(_, e, _)| *e < u.port);
-            for (s, _, owner) in ranges[first..].iter().take_while(|(s, _, _)| *s <= u.port) {
-                if owner.name != i.name && *s <= u.port {
-                    pairs
-                        .entry(pair(&i.name, &owner.name))
-                        .or_default()
-                        .push(Inside {
-                            owner: i.name.clone(),
-                            range_owner: owner.name.clone(),
-                            port: u.clone(),
-                        });
+            let owner = ranges[first..]
+                .iter()
+                .take_while(|(s, _, _)| *s <= u.port)
+                .find(|(_, _, o)| o.name != i.name);
+            if let Some((_, _, owner)) = owner {
+                let (a, b) = (index[i.name.as_str()], index[owner.name.as_str()]);
+                clusters.union(a, b);
+                if !u.from_gateway {
+                    overlapping.insert(a);
                 }
+                inside.push(Inside {
+                    owner: &i.name,
+                    range_owner: &owner.name,
+                    port: u,
+                });
             }
         }
     }
-    for ((x, y), mut inside) in pairs {
-        inside.sort_by_key(|p| (p.owner.clone(), p.port.port));
-        let (a, b) = (by_name(host, &x), by_name(host, &y));
-        let gap = (a.ports.gateway.value - b.ports.gateway.value).abs();
-        let f = if gap > 0 && gap < FOOTPRINT && super::same_net(a, b) {
-            near_bases(host, a, b, &inside)
-        } else if let Some(pinned) = inside.iter().find(|p| !p.port.from_gateway) {
-            pinned_port(host, pinned)
+    let overlapping: HashSet<usize> = overlapping.into_iter().map(|k| clusters.find(k)).collect();
+    let mut members: BTreeMap<usize, Vec<&Instance>> = BTreeMap::new();
+    for (k, i) in host.instances.iter().enumerate() {
+        let root = clusters.find(k);
+        if overlapping.contains(&root) {
+            members.entry(root).or_default().push(i);
+        }
+    }
+    let mut inside_of: HashMap<usize, Vec<Inside>> = HashMap::new();
+    for p in inside {
+        let root = clusters.find(index[p.owner]);
+        inside_of.entry(root).or_default().push(p);
+    }
+    for (root, group) in members {
+        let mut inside = inside_of.remove(&root).unwrap_or_default();
+        inside.sort_by(|a, b| (a.owner, a.port.port).cmp(&(b.owner, b.port.port)));
+        let f = if group.len() == 2 {
+            let (a, b) = (group[0], group[1]);
+            let gap = (a.ports.gateway.value - b.ports.gateway.value).abs();
+            if gap > 0 && gap < FOOTPRINT {
+                near_bases(host, a, b, &inside)
+            } else if let Some(pinned) = inside.iter().find(|p| !p.port.from_gateway) {
+                pinned_port(host, pinned)
+            } else {
+                continue;
+            }
         } else {
-            continue;
+            cluster(host, &group, &inside)
         };
         out.push(f);
     }
+}
+
+/// Three or more instances whose ports and ranges overlap in a chain.
+fn cluster(host: &Host, group: &[&Instance], inside: &[Inside]) -> Finding {
+    let owners: Vec<String> = group.iter().map(|i| i.name.clone()).collect();
+    let mut by_base = group.to_vec();
+    by_base.sort_by(|a, b| (a.ports.gateway.value, &a.name).cmp(&(b.ports.gateway.value, &b.name)));
+    let list: Vec<String> = by_base
+        .iter()
+        .take(8)
+        .map(|i| format!("`{}`", i.ports.gateway.value))
+        .collect();
+    let more = if by_base.len() > 8 {
+        format!(" and `{}` more", by_base.len() - 8)
+    } else {
+        String::new()
+    };
+    let mut f = Finding::new(
+        &META,
+        format!(
+            "{} have overlapping CDP ranges: their gateway ports {}{more} follow each other less than `{FOOTPRINT}` apart",
+            names_capped(&owners),
+            join_and(&list)
+        ),
+        owners.clone(),
+    );
+    for i in movers_first(host, group).iter().take(MAX_LABELS / 2) {
+        attach_gateway(host, &mut f, i);
+    }
+    for p in inside
+        .iter()
+        .filter(|p| !p.port.from_gateway)
+        .take(MAX_LABELS / 2)
+    {
+        attach(
+            host,
+            &mut f,
+            &p.port.origin,
+            format!(
+                "{}, inside the CDP range of `{}`",
+                p.port.describe(p.owner),
+                p.range_owner
+            ),
+            p.port.key.as_deref(),
+        );
+    }
+    f.notes.push(format!(
+        "each gateway launches Chrome profiles on its port `+11..=+110`; gateway ports must be at least `{FOOTPRINT}` apart for no range to meet another instance's ports"
+    ));
+    if !plan_help(host, &mut f, &owners) {
+        f.help = free_port_help(host, movers_first(host, group)[0]);
+    }
+    f
 }
 
 /// Two gateway ports closer than 111: their footprints overlap.
@@ -115,10 +192,10 @@ fn near_bases(host: &Host, a: &Instance, b: &Instance, inside: &[Inside]) -> Fin
         ),
         vec![lo.name.clone(), hi.name.clone()],
     );
-    let mover = to_move(&[lo, hi]);
-    let other = if mover.name == lo.name { hi } else { lo };
+    let ordered = movers_first(host, &[lo, hi]);
+    let mover = ordered[0];
     attach_gateway(host, &mut f, mover);
-    attach_gateway(host, &mut f, other);
+    attach_gateway(host, &mut f, ordered[1]);
     let (ls, le) = lo.ports.cdp_range.value;
     let (hs, he) = hi.ports.cdp_range.value;
     f.notes.push(format!(
@@ -134,7 +211,7 @@ fn near_bases(host: &Host, a: &Instance, b: &Instance, inside: &[Inside]) -> Fin
     let mut by_owner: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
     for p in inside {
         by_owner
-            .entry((&p.owner, &p.range_owner))
+            .entry((p.owner, p.range_owner))
             .or_default()
             .push(format!("{} `{}`", p.port.short(), p.port.port));
     }
@@ -145,15 +222,18 @@ fn near_bases(host: &Host, a: &Instance, b: &Instance, inside: &[Inside]) -> Fin
             list.join(", ")
         ));
     }
-    f.help = free_port_help(host, mover);
+    let names = [lo.name.clone(), hi.name.clone()];
+    if !plan_help(host, &mut f, &names) {
+        f.help = free_port_help(host, mover);
+    }
     f
 }
 
 /// A pinned port (a profile's `cdpPort`, a sandbox port) inside another
 /// instance's range: that instance may launch Chrome on it.
 fn pinned_port(host: &Host, p: &Inside) -> Finding {
-    let owner = by_name(host, &p.owner);
-    let range_owner = by_name(host, &p.range_owner);
+    let owner = by_name(host, p.owner);
+    let range_owner = by_name(host, p.range_owner);
     let (s, e) = range_owner.ports.cdp_range.value;
     let mut f = Finding::new(
         &META,
@@ -177,6 +257,11 @@ fn pinned_port(host: &Host, p: &Inside) -> Finding {
         "`{}` launches a new Chrome profile on the first free port of its range, and this one is free as far as it knows",
         range_owner.name
     ));
+    let names = [owner.name.clone(), range_owner.name.clone()];
+    // A published port moves by its own `ports:` entry, not by the plan.
+    if owner.container.is_none() && plan_help(host, &mut f, &names) {
+        return f;
+    }
     f.help = match (&p.port.key, free_cdp_slot(host, owner)) {
         (Some(key), _) if key == "ports" => super::publish_help(host, owner, &p.port),
         // A fixed listener belongs outside every CDP range, not in its own.

@@ -138,6 +138,14 @@ impl Selection {
 /// Runs the selected rules, keeps the strongest finding per group of instances and
 /// root cause, and sorts the result.
 pub fn check(host: &Host, selection: &Selection) -> Vec<Finding> {
+    // One run sees one filesystem: each path is canonicalised once.
+    let outer = CANONICAL.with(|c| c.borrow_mut().replace(Default::default()));
+    let findings = check_all(host, selection);
+    CANONICAL.with(|c| *c.borrow_mut() = outer);
+    findings
+}
+
+fn check_all(host: &Host, selection: &Selection) -> Vec<Finding> {
     let mut findings = Vec::new();
     for rule in RULES.iter().filter(|r| selection.includes(r.meta.id)) {
         (rule.check)(host, &mut findings);
@@ -222,7 +230,10 @@ fn keep_strongest(findings: Vec<Finding>) -> Vec<Finding> {
             by_instance[first.as_str()].iter().any(|&a| {
                 let a = &findings[a];
                 dominates(a.rule.id, b.rule.id)
-                    && b.instances.iter().all(|i| a.instances.contains(i))
+                    && b.instances.len() <= a.instances.len()
+                    && b.instances
+                        .iter()
+                        .all(|i| a.instances.binary_search(i).is_ok())
             })
         })
         .collect();
@@ -367,12 +378,14 @@ pub(crate) fn openclaw_cmd(host: &Host, i: &Instance) -> String {
         );
     }
     match (&i.kind, &i.profile) {
-        (_, Some(p)) if p == "dev" => "openclaw --dev".into(),
-        (_, Some(p)) => format!("openclaw --profile {p}"),
-        (InstanceKind::Explicit, None) => format!(
+        // why: `--profile` points `config set` at `~/.openclaw-<profile>/openclaw.json`
+        // (`src/cli/profile.ts`), not at the committed file an explicit instance reads.
+        (InstanceKind::Explicit, _) => format!(
             "OPENCLAW_CONFIG_PATH={} openclaw",
             host.shown(&i.config_path.value)
         ),
+        (_, Some(p)) if p == "dev" => "openclaw --dev".into(),
+        (_, Some(p)) => format!("openclaw --profile {p}"),
         _ => "openclaw".into(),
     }
 }
@@ -380,14 +393,6 @@ pub(crate) fn openclaw_cmd(host: &Host, i: &Instance) -> String {
 /// A help line that moves `i` to gateway port `port`, written where its port is set.
 pub(crate) fn move_port_help(host: &Host, i: &Instance, port: i64) -> String {
     let lead = format!("move `{}` to base port `{port}`", i.name);
-    if let Some(l) = &i.launcher
-        && matches!(i.ports.gateway.origin, Origin::Argv(_) | Origin::EnvFile(_))
-        && i.ports.gateway.origin.span().is_some_and(|s| {
-            s.file == l.file || host.sources.get(s.file).kind == crate::source::SourceKind::Launcher
-        })
-    {
-        return launcher_port_help(host, i, l, &lead, port);
-    }
     match &i.ports.gateway.origin {
         Origin::EnvFile(span) if i.container.is_some() => format!(
             "{lead}: set `OPENCLAW_GATEWAY_PORT` to `{port}` at `{}` (the `environment:` of service `{}`)",
@@ -397,61 +402,11 @@ pub(crate) fn move_port_help(host: &Host, i: &Instance, port: i64) -> String {
                 .map(|c| c.service.as_str())
                 .unwrap_or_default()
         ),
-        Origin::EnvFile(span) => format!(
-            "{lead}: set `OPENCLAW_GATEWAY_PORT={port}` in `{}` (it overrides `gateway.port`)",
-            host.sources.get(span.file).display
-        ),
-        Origin::ProcessEnv(_) => format!("{lead}: start it with `OPENCLAW_GATEWAY_PORT={port}`"),
-        Origin::Flag(f) if f == "--dev" => {
-            format!("{lead}: start it with `openclaw --dev gateway --port {port}`")
-        }
-        Origin::Flag(_) => format!("{lead}: start it with `--port {port}`"),
         Origin::Launcher { span, what } => format!(
             "{lead}: start it with `--port {port}` in place of `{what}` in `{}`",
             host.sources.get(span.file).display
         ),
-        _ => format!(
-            "{lead}: `{} config set gateway.port {port}`",
-            openclaw_cmd(host, i)
-        ),
-    }
-}
-
-/// Moving a port a launcher pins: OpenClaw's own units are rewritten by
-/// `gateway install --force` from the config (editing them by hand is undone by
-/// the next install); a hand-written one is edited where it pins the port.
-fn launcher_port_help(
-    host: &Host,
-    i: &Instance,
-    l: &crate::model::LauncherInfo,
-    lead: &str,
-    port: i64,
-) -> String {
-    let managed = l
-        .env("OPENCLAW_SERVICE_MARKER")
-        .is_some_and(|v| v.value == "openclaw");
-    let cmd = openclaw_cmd(host, i);
-    if managed {
-        return format!(
-            "{lead}: `{cmd} config set gateway.port {port} && {cmd} gateway install --force` (the {} pins the port)",
-            l.kind.noun()
-        );
-    }
-    let file = host.sources.get(l.file).display.clone();
-    let reload = match l.kind {
-        crate::load::services::LauncherKind::SystemdUser => {
-            ", then `systemctl --user daemon-reload`"
-        }
-        crate::load::services::LauncherKind::SystemdSystem => ", then `systemctl daemon-reload`",
-        _ => "",
-    };
-    match &i.ports.gateway.origin {
-        Origin::Argv(_) => format!("{lead}: write `--port {port}` in `{file}`{reload}"),
-        Origin::EnvFile(span) => format!(
-            "{lead}: set `OPENCLAW_GATEWAY_PORT={port}` in `{}`{reload}",
-            host.sources.get(span.file).display
-        ),
-        _ => format!("{lead}: write `--port {port}` in `{file}`{reload}"),
+        _ => crate::plan::base_step(host, i, port).help,
     }
 }
 
@@ -784,7 +739,7 @@ pub(crate) fn canonical(p: &Path) -> PathBuf {
     let mut existing = p.to_path_buf();
     let mut rest: Vec<std::ffi::OsString> = Vec::new();
     loop {
-        if let Ok(real) = std::fs::canonicalize(&existing) {
+        if let Some(real) = canonicalize_cached(&existing) {
             let mut out = real;
             for part in rest.iter().rev() {
                 out.push(part);
@@ -801,6 +756,49 @@ pub(crate) fn canonical(p: &Path) -> PathBuf {
             }
             _ => return p.to_path_buf(),
         }
+    }
+}
+
+thread_local! {
+    /// `fs::canonicalize` results during one [`check`] (a dense host asks for the
+    /// same directories from several rules and the plan).
+    static CANONICAL: std::cell::RefCell<Option<std::collections::HashMap<PathBuf, Option<PathBuf>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn canonicalize_cached(p: &Path) -> Option<PathBuf> {
+    let active = CANONICAL.with(|c| c.borrow().as_ref().map(|map| map.get(p).cloned()));
+    match active {
+        None => std::fs::canonicalize(p).ok(),
+        Some(Some(known)) => known,
+        Some(None) => {
+            let real = canonicalize_stepwise(p);
+            CANONICAL.with(|c| {
+                if let Some(map) = c.borrow_mut().as_mut() {
+                    map.insert(p.to_path_buf(), real.clone());
+                }
+            });
+            real
+        }
+    }
+}
+
+/// `realpath` one component at a time over the cached parent: one `lstat` per
+/// new path instead of a `readlink` per component (a dense host has thousands of
+/// paths below one HOME). Symlinks and `.`/`..` go to `fs::canonicalize`.
+fn canonicalize_stepwise(p: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let simple = p.is_absolute()
+        && p.components()
+            .all(|c| matches!(c, Component::RootDir | Component::Normal(_)));
+    let (Some(parent), Some(name), true) = (p.parent(), p.file_name(), simple) else {
+        return std::fs::canonicalize(p).ok();
+    };
+    let here = canonicalize_cached(parent)?.join(name);
+    match std::fs::symlink_metadata(&here) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(&here).ok(),
+        Ok(_) => Some(here),
+        Err(_) => None,
     }
 }
 
@@ -866,11 +864,6 @@ pub(crate) fn net(i: &Instance) -> Net {
         Some(ns) => Net::Container(ns.clone()),
         None => Net::Host,
     }
-}
-
-/// Whether `a`'s and `b`'s own ports share one network namespace.
-pub(crate) fn same_net(a: &Instance, b: &Instance) -> bool {
-    net(a) == net(b)
 }
 
 /// Every port `i` occupies, with the namespace it occupies it in: a native
@@ -1014,4 +1007,89 @@ pub(crate) fn publish_help(host: &Host, i: &Instance, u: &PortUse) -> Option<Str
         p.text,
         host.sources.get(p.span.file).display
     ))
+}
+
+/// At most this many labels in one finding: a cluster of a dense host would
+/// otherwise print thousands of frames (every instance is still in `instances`).
+pub(crate) const MAX_LABELS: usize = 12;
+/// At most this many names in a message.
+const MAX_NAMES: usize = 8;
+
+/// [`names`], capped: `` `a`, `b`, … `h` and `12` more ``.
+pub(crate) fn names_capped(list: &[String]) -> String {
+    if list.len() <= MAX_NAMES {
+        return names(list);
+    }
+    let shown: Vec<String> = list[..MAX_NAMES].iter().map(|n| format!("`{n}`")).collect();
+    format!("{} and `{}` more", shown.join(", "), list.len() - MAX_NAMES)
+}
+
+/// Sets the help line and edits of `f` from the host's plan for these
+/// instances; false when the plan changes none of them.
+pub(crate) fn plan_help(host: &Host, f: &mut Finding, names: &[String]) -> bool {
+    match host.plan().help_for(names) {
+        Some((help, edits)) => {
+            f.help = Some(help);
+            f.edits = edits;
+            true
+        }
+        None => false,
+    }
+}
+
+/// The instances the plan moves or changes among `group`, then the others: the
+/// first [`MAX_LABELS`] of that order (labels and the mover are all it is for).
+pub(crate) fn movers_first<'h>(host: &Host, group: &[&'h Instance]) -> Vec<&'h Instance> {
+    let plan = host.plan();
+    let changed = |i: &Instance| {
+        plan.steps_for(std::slice::from_ref(&i.name))
+            .next()
+            .is_some()
+    };
+    let mut out: Vec<&Instance> = group
+        .iter()
+        .copied()
+        .filter(|i| changed(i))
+        .take(MAX_LABELS)
+        .collect();
+    if out.is_empty() {
+        out.push(to_move(group));
+    }
+    let room = MAX_LABELS.saturating_sub(out.len()).max(1);
+    let rest: Vec<&Instance> = group
+        .iter()
+        .copied()
+        .filter(|i| !out.iter().any(|o| o.name == i.name))
+        .take(room)
+        .collect();
+    out.extend(rest);
+    out
+}
+
+/// Union-find over instance indices: the connected clusters of a conflict graph.
+pub(crate) struct Clusters {
+    parent: Vec<usize>,
+}
+
+impl Clusters {
+    pub fn new(n: usize) -> Clusters {
+        Clusters {
+            parent: (0..n).collect(),
+        }
+    }
+
+    pub fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    pub fn union(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            self.parent[a.max(b)] = a.min(b);
+        }
+    }
 }

@@ -1,13 +1,13 @@
 //! `port-collision`: a concrete port of one instance equals a port of another.
 
 use super::{
-    PortUse, Rule, RuleMeta, attach, attach_shadowed, binding, by_name, free_cdp_slot,
-    free_port_help, join_and, names, net_port_uses, openclaw_cmd, publish_help, published_note,
-    tailnet_uses, to_move, to_move_net,
+    Clusters, MAX_LABELS, PortUse, Rule, RuleMeta, attach, attach_shadowed, binding, by_name,
+    free_cdp_slot, free_port_help, join_and, movers_first, names_capped, net_port_uses,
+    openclaw_cmd, plan_help, publish_help, published_note, tailnet_uses, to_move, to_move_net,
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{BindWhen, Host, Instance, ListenerKind};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// why: `extensions/browser/src/plugin-service.ts` `EAGER_BROWSER_CONTROL_SERVICE_ENV`.
 const EAGER_VAR: &str = "OPENCLAW_EAGER_BROWSER_CONTROL_SERVER";
@@ -26,13 +26,19 @@ pub const RULE: Rule = Rule { meta: &META, check };
 type SharedPort<'h> = (i64, Vec<(&'h Instance, PortUse)>);
 
 /// Sorts every port use of every instance and groups equal ports: n log n plus
-/// the findings. All ports shared by the same instances for the same reason are
-/// one finding: the derived ports of equal bases together, each fixed listener
-/// (Gmail watcher, Telegram webhook, …) on its own, since moving the base does
-/// not move it.
+/// the findings. One finding per connected cluster of instances that share
+/// ports for one reason: the ports that follow the bases together, each kind of
+/// fixed listener (Gmail watcher, Telegram webhook, …) on its own, since moving
+/// the base does not move it. Ports meet only in one network namespace
+/// (containers publish into the host's), and local ports and the host's tailnet
+/// node are two spaces.
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    // Ports meet only in one network namespace (containers publish into the
-    // host's); local ports and tailnet ports are two spaces: `(net, tailnet, port)`.
+    let index: HashMap<&str, usize> = host
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.name.as_str(), k))
+        .collect();
     let mut uses: Vec<_> = binding(host)
         .flat_map(|i| {
             net_port_uses(i)
@@ -45,8 +51,9 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         .collect();
     uses.sort_by(|a, b| (&a.0, &a.1.name).cmp(&(&b.0, &b.1.name)));
 
-    let mut by_group: BTreeMap<(Vec<String>, Option<ListenerKind>), Vec<SharedPort>> =
-        BTreeMap::new();
+    // One union-find per reason, so a Gmail clash never joins a base clash.
+    let mut clusters: BTreeMap<Option<ListenerKind>, Clusters> = BTreeMap::new();
+    let mut shared: Vec<(Option<ListenerKind>, Vec<String>, SharedPort)> = Vec::new();
     for run in uses.chunk_by(|a, b| a.0 == b.0) {
         let mut owners: Vec<String> = run.iter().map(|(_, i, _)| i.name.clone()).collect();
         owners.dedup();
@@ -55,17 +62,60 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             continue;
         }
         let listener = run.iter().find_map(|(_, _, u)| u.listener);
+        let c = clusters
+            .entry(listener)
+            .or_insert_with(|| Clusters::new(host.instances.len()));
+        for o in &owners[1..] {
+            c.union(index[owners[0].as_str()], index[o.as_str()]);
+        }
         let entry = run.iter().map(|(_, i, u)| (*i, u.clone())).collect();
-        by_group
-            .entry((owners, listener))
-            .or_default()
-            .push((run[0].0.2, entry));
+        shared.push((listener, owners, (run[0].0.2, entry)));
     }
+    type Cluster<'h> = Vec<(Vec<String>, SharedPort<'h>)>;
+    let mut by_cluster: BTreeMap<(Option<ListenerKind>, usize), Cluster> = BTreeMap::new();
+    for (listener, owners, port) in shared {
+        let c = clusters.get_mut(&listener).expect("a cluster per reason");
+        let root = c.find(index[owners[0].as_str()]);
+        by_cluster
+            .entry((listener, root))
+            .or_default()
+            .push((owners, port));
+    }
+    for ((listener, _), ports) in by_cluster {
+        let mut owners: Vec<String> = ports.iter().flat_map(|(o, _)| o.clone()).collect();
+        owners.sort();
+        owners.dedup();
+        out.push(finding(host, listener, &owners, &ports));
+    }
+}
 
-    for ((owners, listener), ports) in by_group {
-        let group: Vec<&Instance> = owners.iter().map(|n| by_name(host, n)).collect();
-        let shared: Vec<i64> = ports.iter().map(|(p, _)| *p).collect();
-        let mover = listener_mover(&group, &ports).unwrap_or_else(|| to_move_net(&group, &shared));
+fn finding(
+    host: &Host,
+    listener: Option<ListenerKind>,
+    owners: &[String],
+    shared: &[(Vec<String>, SharedPort)],
+) -> Finding {
+    let ports: Vec<SharedPort> = shared.iter().map(|(_, p)| p.clone()).collect();
+    let group: Vec<&Instance> = owners.iter().map(|n| by_name(host, n)).collect();
+    let shared_ports: Vec<i64> = ports.iter().map(|(p, _)| *p).collect();
+    let ordered = match listener_mover(&group, &ports) {
+        Some(m) => {
+            let mut o = vec![m];
+            o.extend(group.iter().copied().filter(|i| i.name != m.name));
+            o
+        }
+        None if group.iter().any(|i| i.container.is_some()) => {
+            let m = to_move_net(&group, &shared_ports);
+            let mut o = vec![m];
+            o.extend(group.iter().copied().filter(|i| i.name != m.name));
+            o
+        }
+        None => movers_first(host, &group),
+    };
+    let mover = ordered[0];
+    // All ports shared by all of them: one sentence; otherwise say who shares what.
+    let one_set = shared.iter().all(|(o, _)| o.len() == owners.len());
+    let message = if one_set {
         let list: Vec<String> = ports.iter().map(|(p, _)| format!("`{p}`")).collect();
         let verb = if owners.len() == 2 {
             "both use"
@@ -84,94 +134,116 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             _ if list.len() == 1 => "port".into(),
             _ => "ports".into(),
         };
-        let message = format!("{} {verb} {what} {}", names(&owners), join_and(&list));
-        let mut f = Finding::new(&META, message, owners.clone());
-        // One label per place that authored a colliding port, the mover's first.
-        let mut seen = Vec::new();
-        let mut ordered: Vec<&Instance> = vec![mover];
-        ordered.extend(group.iter().copied().filter(|i| i.name != mover.name));
-        for inst in &ordered {
-            for (port, users) in &ports {
-                for (i, u) in users.iter().filter(|(i, _)| i.name == inst.name) {
-                    let key = (i.name.clone(), u.origin.span());
-                    if seen.contains(&key) {
-                        continue;
-                    }
-                    seen.push(key);
-                    let text = if u.from_gateway && u.what != "gateway port" {
-                        format!(
-                            "gateway port of `{}`, which puts its {} on `{port}`",
-                            i.name,
-                            u.short()
-                        )
-                    } else if is_listener_default(u) {
-                        format!(
-                            "{}, the default with no `{}`",
-                            u.describe(&i.name),
-                            u.key.as_deref().unwrap_or_default()
-                        )
-                    } else {
-                        u.describe(&i.name)
-                    };
-                    attach(host, &mut f, &u.origin, text, u.key.as_deref());
-                    if let (BindWhen::Eager, Some(eager)) = (&u.when, &i.browser.eager_control) {
-                        let text = format!(
-                            "`{EAGER_VAR}` makes `{}` bind browser control `{port}` at start",
-                            i.name
-                        );
-                        attach(host, &mut f, eager, text, Some(EAGER_VAR));
-                    }
-                    if u.from_gateway {
-                        attach_shadowed(&mut f, i);
-                    }
+        format!("{} {verb} {what} {}", names_capped(owners), join_and(&list))
+    } else {
+        const SHOWN: usize = 6;
+        let mut list: Vec<String> = shared
+            .iter()
+            .take(SHOWN)
+            .map(|(o, (p, _))| format!("`{p}` ({})", names_capped(o)))
+            .collect();
+        if shared.len() > SHOWN {
+            list.push(format!("`{}` more", shared.len() - SHOWN));
+        }
+        format!("{} share ports: {}", names_capped(owners), list.join(", "))
+    };
+    let mut f = Finding::new(&META, message, owners.to_vec());
+    // One label per place that authored a colliding port, the movers' first.
+    let mut seen = HashSet::new();
+    'labels: for inst in &ordered {
+        for (port, users) in &ports {
+            for (i, u) in users.iter().filter(|(i, _)| i.name == inst.name) {
+                if f.secondary.len() + 1 >= MAX_LABELS {
+                    break 'labels;
+                }
+                if !seen.insert((i.name.clone(), u.origin.span())) {
+                    continue;
+                }
+                let text = if u.from_gateway && u.what != "gateway port" {
+                    format!(
+                        "gateway port of `{}`, which puts its {} on `{port}`",
+                        i.name,
+                        u.short()
+                    )
+                } else if is_listener_default(u) {
+                    format!(
+                        "{}, the default with no `{}`",
+                        u.describe(&i.name),
+                        u.key.as_deref().unwrap_or_default()
+                    )
+                } else {
+                    u.describe(&i.name)
+                };
+                attach(host, &mut f, &u.origin, text, u.key.as_deref());
+                if let (BindWhen::Eager, Some(eager)) = (&u.when, &i.browser.eager_control) {
+                    let text = format!(
+                        "`{EAGER_VAR}` makes `{}` bind browser control `{port}` at start",
+                        i.name
+                    );
+                    attach(host, &mut f, eager, text, Some(EAGER_VAR));
+                }
+                if u.from_gateway {
+                    attach_shadowed(&mut f, i);
                 }
             }
         }
-        let same_base = group
-            .iter()
-            .all(|i| i.ports.gateway.value == group[0].ports.gateway.value)
-            && ports
-                .iter()
-                .all(|(_, users)| users.iter().all(|(_, u)| u.from_gateway));
-        if same_base && ports.len() > 1 {
-            let list: Vec<String> = ports
-                .iter()
-                .skip(1)
-                .map(|(p, users)| {
-                    let u = &users[0].1;
-                    format!("`{p}` ({}, bound {})", u.short(), u.when.describe())
-                })
-                .collect();
-            f.notes.push(format!(
-                "with equal gateway ports every derived port is equal too: {}",
-                join_and(&list)
-            ));
-        } else if ports.len() > 1 || ports[0].1.len() > 2 {
-            for (port, users) in &ports {
-                let roles: Vec<String> = users
-                    .iter()
-                    .map(|(i, u)| format!("{} of `{}`", u.short(), i.name))
-                    .collect();
-                f.notes.push(format!("port `{port}`: {}", roles.join(", ")));
-            }
-        }
-        f.notes.extend(
-            group
-                .iter()
-                .flat_map(|i| shared.iter().filter_map(|p| published_note(i, *p))),
-        );
-        for i in &group {
-            for p in &shared {
-                f.secondary.extend(super::published_labels(i, *p));
-            }
-        }
-        f.notes.extend(listener_note(listener, &ports));
-        if !(same_base && ports.len() > 1) {
-            f.notes.extend(lazy_note(&ports));
-        }
-        f.help = help(host, mover, &ports);
-        out.push(f);
     }
+    if f.secondary.len() + 1 >= MAX_LABELS {
+        f.notes.push(format!(
+            "`{}` instances share ports here; the labels show the first ones",
+            owners.len()
+        ));
+    }
+    let same_base = group
+        .iter()
+        .all(|i| i.ports.gateway.value == group[0].ports.gateway.value)
+        && ports
+            .iter()
+            .all(|(_, users)| users.iter().all(|(_, u)| u.from_gateway));
+    if same_base && ports.len() > 1 {
+        let list: Vec<String> = ports
+            .iter()
+            .skip(1)
+            .map(|(p, users)| {
+                let u = &users[0].1;
+                format!("`{p}` ({}, bound {})", u.short(), u.when.describe())
+            })
+            .collect();
+        f.notes.push(format!(
+            "with equal gateway ports every derived port is equal too: {}",
+            join_and(&list)
+        ));
+    } else if ports.len() > 1 || ports[0].1.len() > 2 {
+        for (port, users) in ports.iter().take(MAX_LABELS) {
+            let roles: Vec<String> = users
+                .iter()
+                .take(MAX_LABELS)
+                .map(|(i, u)| format!("{} of `{}`", u.short(), i.name))
+                .collect();
+            f.notes.push(format!("port `{port}`: {}", roles.join(", ")));
+        }
+    }
+    f.notes.extend(
+        group
+            .iter()
+            .flat_map(|i| shared_ports.iter().filter_map(|p| published_note(i, *p))),
+    );
+    for i in &group {
+        for p in &shared_ports {
+            f.secondary.extend(super::published_labels(i, *p));
+        }
+    }
+    f.notes.extend(listener_note(listener, &ports));
+    if !(same_base && ports.len() > 1) {
+        f.notes.extend(lazy_note(&ports));
+    }
+    // A fixed listener or a published port moves by its own key; the rest by
+    // the host's plan.
+    let own_key = listener.is_some() || group.iter().any(|i| i.container.is_some());
+    if own_key || !plan_help(host, &mut f, owners) {
+        f.help = help(host, mover, &ports);
+    }
+    f
 }
 
 /// The instance that should move a fixed listener: one that has the listener

@@ -1,6 +1,6 @@
 //! `shared-cdp-url`: two instances point their browser at the same CDP endpoint.
 
-use super::{Rule, RuleMeta, attach, by_name, names, openclaw_cmd, port_uses, to_move};
+use super::{Rule, RuleMeta, attach, by_name, openclaw_cmd, port_uses, to_move};
 use crate::finding::{Finding, Severity};
 use crate::model::{BrowserDriver, Endpoint, Host, Instance, PortKind, Resolved};
 use std::collections::BTreeMap;
@@ -73,6 +73,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
                 .push(u);
         }
     }
+    let mut taken = None;
     for ((_, port), uses) in by_endpoint {
         let mut owners: Vec<String> = uses.iter().map(|u| u.instance.name.clone()).collect();
         owners.sort();
@@ -83,7 +84,10 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         let shown = format!("{}:{port}", uses[0].endpoint.value.host);
         let mut f = Finding::new(
             &META,
-            format!("{} drive the same browser at `{shown}`", names(&owners)),
+            format!(
+                "{} drive the same browser at `{shown}`",
+                super::names_capped(&owners)
+            ),
             owners.clone(),
         );
         let group: Vec<&Instance> = owners.iter().map(|n| by_name(host, n)).collect();
@@ -93,22 +97,28 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
             .filter(|u| u.instance.name == mover.name)
             .collect();
         ordered.extend(uses.iter().filter(|u| u.instance.name != mover.name));
-        for u in &ordered {
+        for u in ordered.iter().take(super::MAX_LABELS) {
             let text = format!("`{}` of `{}`", u.key, u.instance.name);
             attach(host, &mut f, &u.endpoint.origin, text, Some(&u.key));
         }
         f.notes.push(
             "each gateway opens and closes tabs in the other's browser, and a managed launch on that port fails with `PortInUseError`".into(),
         );
-        f.help = help(host, mover, &ordered[0].key, &ordered[0].endpoint.value);
+        let taken = taken.get_or_insert_with(|| taken_ports(host));
+        f.help = help(
+            host,
+            mover,
+            &ordered[0].key,
+            &ordered[0].endpoint.value,
+            taken,
+        );
         out.push(f);
     }
 }
 
-/// A port next to the shared one that no instance uses, on the same host.
-fn help(host: &Host, i: &Instance, key: &str, shared: &Endpoint) -> Option<String> {
-    let taken: std::collections::HashSet<i64> = host
-        .instances
+/// Every port any instance uses or may launch Chrome on: built once per run.
+fn taken_ports(host: &Host) -> std::collections::HashSet<i64> {
+    host.instances
         .iter()
         .flat_map(|o| {
             let mut ports: Vec<i64> = port_uses(o).iter().map(|u| u.port).collect();
@@ -121,7 +131,17 @@ fn help(host: &Host, i: &Instance, key: &str, shared: &Endpoint) -> Option<Strin
             );
             ports
         })
-        .collect();
+        .collect()
+}
+
+/// A port next to the shared one that no instance uses, on the same host.
+fn help(
+    host: &Host,
+    i: &Instance,
+    key: &str,
+    shared: &Endpoint,
+    taken: &std::collections::HashSet<i64>,
+) -> Option<String> {
     let free = (shared.port + 1..=crate::ports::MAX_PORT).find(|p| !taken.contains(p))?;
     Some(format!(
         "give `{}` its own browser, e.g. one started with `--remote-debugging-port={free}`: `{} config set {key} http://{}:{free}`",

@@ -1,7 +1,7 @@
 //! `shared-channel-token`: the same channel credential in two instances.
 //! Compared by an in-process hash; the credential is never printed.
 
-use super::{Rule, RuleMeta, attach, by_name, names, openclaw_cmd, to_move};
+use super::{Rule, RuleMeta, attach, by_name, openclaw_cmd, to_move};
 use crate::finding::{Finding, Severity};
 use crate::model::{Credential, Host, Instance};
 use std::collections::BTreeMap;
@@ -42,7 +42,10 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         let channel = &group[0].1.channel;
         let mut f = Finding::new(
             &META,
-            format!("{} use the same `{channel}` credential", names(&owners)),
+            format!(
+                "{} use the same `{channel}` credential",
+                super::names_capped(&owners)
+            ),
             owners.clone(),
         );
         let instances: Vec<&Instance> = owners.iter().map(|n| by_name(host, n)).collect();
@@ -50,7 +53,7 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         let mut ordered: Vec<&(&Instance, &Credential)> =
             group.iter().filter(|(i, _)| i.name == mover.name).collect();
         ordered.extend(group.iter().filter(|(i, _)| i.name != mover.name));
-        for (i, c) in &ordered {
+        for (i, c) in ordered.iter().take(super::MAX_LABELS) {
             let text = format!("`{}` of `{}`", c.key, i.name);
             attach(host, &mut f, &c.origin, text, Some(&c.key));
         }

@@ -1,6 +1,6 @@
 //! `shared-config-file`: two instances read the same config file.
 
-use super::{Rule, RuleMeta, attach, borrower, canonical, group_paths, names, own_state_dir};
+use super::{Rule, RuleMeta, attach, borrower, canonical, group_paths, own_state_dir};
 use crate::finding::{Finding, Severity};
 use crate::model::{Host, Instance, Origin};
 
@@ -25,12 +25,15 @@ fn check(host: &Host, out: &mut Vec<Finding>) {
         let file = host.shown(&group[0].config_path.value);
         let mut f = Finding::new(
             &META,
-            format!("{} read the same config file `{file}`", names(&owners)),
+            format!(
+                "{} read the same config file `{file}`",
+                super::names_capped(&owners)
+            ),
             owners,
         );
         let mover = borrower(&group, |i| i.config_path.value != own_config(host, i));
         let rest = group.iter().filter(|i| i.name != mover.name);
-        for i in std::iter::once(&mover).chain(rest) {
+        for i in std::iter::once(&mover).chain(rest).take(super::MAX_LABELS) {
             let text = format!("config path of `{}`", i.name);
             attach(
                 host,
