@@ -104,7 +104,12 @@ pub fn scan_launchers(
     let mut issues = Vec::new();
     for l in launchers {
         for p in &l.problems {
-            let shown = loader.display(&p.path);
+            // A path under `--root` is shown as the host sees it.
+            let shown = match p.path.strip_prefix(root) {
+                Ok(rest) if root != Path::new("/") => format!("/{}", rest.display()),
+                _ => loader.display(&p.path),
+            };
+            let exists = p.path.exists();
             issues.push(DiscoveryIssue {
                 location: match p.span {
                     Some(s) => Location::Span(s),
@@ -116,9 +121,15 @@ pub fn scan_launchers(
                     l.name,
                     p.message
                 ),
-                help: Some(format!(
-                    "create `{shown}`, or remove the line that names it (`-` in front of an `EnvironmentFile=` path makes it optional)"
-                )),
+                help: Some(if exists {
+                    format!(
+                        "point it at a regular file of `KEY=value` lines, not at `{shown}`"
+                    )
+                } else {
+                    format!(
+                        "create `{shown}`, or remove the line that names it (`-` in front of an `EnvironmentFile=` path makes it optional)"
+                    )
+                }),
             });
         }
         match launcher_spec(&l, home, root) {

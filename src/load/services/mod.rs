@@ -613,7 +613,7 @@ fn follow_wrapper(loader: &mut Loader, places: &Places, l: &mut Launcher) {
         return;
     };
     let path = places.rooted(&program.text);
-    if !path.is_absolute() {
+    if !path.is_absolute() || !is_script(&path) {
         return;
     }
     let Ok(file) = read(loader, &path, SourceKind::Launcher) else {
@@ -677,6 +677,20 @@ fn follow_wrapper(loader: &mut Loader, places: &Places, l: &mut Launcher) {
     l.env = env;
     l.argv = argv;
     l.wrapper = Some(file);
+}
+
+/// Whether a regular file starts with `#!` (a program is not read whole to learn
+/// that it is a binary).
+fn is_script(path: &Path) -> bool {
+    use std::io::Read;
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= MAX_FILE) {
+        return false;
+    }
+    let mut head = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && &head == b"#!"
 }
 
 /// Masks every secret a launcher carries: token-like variables and `--token` values.
