@@ -142,7 +142,7 @@ pub fn export_lines(text: &str) -> Vec<(String, String, Range<usize>)> {
         let Some((key, value)) = rest.split_once('=') else {
             continue;
         };
-        let Some(words) = shlex::split(value) else {
+        let Ok(words) = shell_words::split(value) else {
             continue;
         };
         let start = line_start + "export ".len();

@@ -635,7 +635,7 @@ fn follow_wrapper(loader: &mut Loader, places: &Places, l: &mut Launcher) {
             && !k.is_empty()
             && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !v.contains('$')
-            && let Some(v) = shlex::split(v)
+            && let Ok(v) = shell_words::split(v)
         {
             let lead = raw.len() - raw.trim_start().len() + (line.len() - body.len());
             exported.push(EnvEntry {
@@ -647,7 +647,7 @@ fn follow_wrapper(loader: &mut Loader, places: &Places, l: &mut Launcher) {
             continue;
         }
         if let Some(rest) = line.strip_prefix("exec ")
-            && let Some(mut words) = shlex::split(rest)
+            && let Ok(mut words) = shell_words::split(rest)
         {
             // `exec -a NAME prog …` (makeWrapper) names argv[0] only.
             if words.first().is_some_and(|w| w == "-a") && words.len() > 2 {
