@@ -230,7 +230,10 @@ fn launcher_spec(l: &Launcher, home: &Path, root: &Path) -> Result<Option<Spec>,
     };
     let argv_port = g.port.as_ref().map(|p| {
         let origin = match words_span(&p.words) {
-            Some(s) => Origin::Argv(s),
+            Some(s) => Origin::Launcher {
+                span: s,
+                what: format!("--port {}", p.value),
+            },
             None => Origin::Flag(format!("--port {}", p.value)),
         };
         Resolved::new(p.value.clone(), origin)

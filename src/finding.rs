@@ -1,8 +1,23 @@
 //! What rules produce: findings with labels in every file involved. Data only.
 
-use crate::load::Location;
-use crate::rules::RuleMeta;
+use crate::provenance::Location;
 use serde::Serialize;
+
+/// What a rule is, for the registry, `clawfence rules` and the docs.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Kebab-case, names the problem; the same string in the module, the docs page,
+    /// the fixtures directory and the JSON `checkId`.
+    pub id: &'static str,
+    /// The `checkId` namespace: `isolation` for the static rules, `preflight` for
+    /// the live checks of `clawfence preflight`.
+    pub group: &'static str,
+    pub default_severity: Severity,
+    /// One lowercase line: the first paragraph of `rules/<id>.md`.
+    pub summary: &'static str,
+    /// `rules/<id>.md`, printed by `clawfence explain <id>`.
+    pub docs: &'static str,
+}
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]

@@ -440,7 +440,7 @@ impl Free {
 
 /// `~/…` below HOME, else absolute: a path a user can paste anywhere.
 pub fn pasteable(host: &Host, p: &Path) -> String {
-    crate::load::display_path(p, &host.home, "~")
+    crate::paths::display_path(p, &host.home, "~")
 }
 
 /// The `openclaw` command that edits the config file `i` reads.
@@ -531,7 +531,7 @@ pub fn base_step(host: &Host, i: &Instance, to: i64) -> Step {
         // `--port N` on a launcher's command line (a unit's `ExecStart=`, a
         // plist, a manifest's `command:`): edit those words; a launcher that
         // also pins `OPENCLAW_GATEWAY_PORT` gets that line edited too.
-        Origin::Argv(span) | Origin::Launcher { span, .. } => {
+        Origin::Launcher { span, .. } => {
             let file = host.sources.get(span.file);
             let text = &file.text[span.range()];
             // A plist's `--port</string><string>N`: the number is the last one.
@@ -567,10 +567,10 @@ pub fn base_step(host: &Host, i: &Instance, to: i64) -> Step {
                 });
             }
             let reload = match i.launcher.as_ref().map(|l| l.kind) {
-                Some(crate::load::services::LauncherKind::SystemdUser) => {
+                Some(crate::model::LauncherKind::SystemdUser) => {
                     ", then `systemctl --user daemon-reload`"
                 }
-                Some(crate::load::services::LauncherKind::SystemdSystem) => {
+                Some(crate::model::LauncherKind::SystemdSystem) => {
                     ", then `systemctl daemon-reload`"
                 }
                 _ => "",

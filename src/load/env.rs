@@ -1,7 +1,7 @@
 //! The environment an instance runs with, each variable with its origin, and
 //! `.env` files read with npm `dotenv` 17.4.2 semantics.
 
-use crate::model::Origin;
+use crate::provenance::Origin;
 use crate::source::{FileId, Span};
 use regex::Regex;
 use std::collections::BTreeMap;

@@ -5,8 +5,8 @@
 
 use super::{Rule, RuleMeta, openclaw_cmd};
 use crate::finding::{Finding, Label, Severity};
-use crate::load::{LoadError, LoadErrorKind, Location};
 use crate::model::{Host, Instance};
+use crate::model::{LoadError, LoadErrorKind, Location};
 
 pub static META: RuleMeta = RuleMeta {
     id: "invalid-config",

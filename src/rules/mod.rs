@@ -17,8 +17,8 @@ mod shared_config_file;
 mod shared_state_dir;
 mod shared_workspace;
 
-use crate::finding::{Finding, Label, Severity};
-use crate::load::Location;
+use crate::finding::{Finding, Label};
+use crate::model::Location;
 use crate::model::{
     BindWhen, BrowserDriver, Host, Instance, InstanceKind, ListenerKind, Origin, PortKind,
 };
@@ -26,21 +26,7 @@ use crate::ports;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// What a rule is, for the registry, `clawfence rules` and the docs.
-#[derive(Debug)]
-pub struct RuleMeta {
-    /// Kebab-case, names the problem; the same string in the module, the docs page,
-    /// the fixtures directory and the JSON `checkId`.
-    pub id: &'static str,
-    /// The `checkId` namespace: `isolation` for the static rules, `preflight` for
-    /// the live checks of `clawfence preflight`.
-    pub group: &'static str,
-    pub default_severity: Severity,
-    /// One lowercase line: the first paragraph of `rules/<id>.md`.
-    pub summary: &'static str,
-    /// `rules/<id>.md`, printed by `clawfence explain <id>`.
-    pub docs: &'static str,
-}
+pub use crate::finding::RuleMeta;
 
 /// A rule: its metadata and its check.
 pub struct Rule {
@@ -309,12 +295,11 @@ pub(crate) fn attach_shadowed(f: &mut Finding, i: &Instance) {
     let gw = &i.ports.gateway;
     let winner = match &gw.origin {
         Origin::EnvFile(_) | Origin::ProcessEnv(_) => "`OPENCLAW_GATEWAY_PORT`".to_string(),
-        Origin::Argv(_) => match &i.launcher {
-            Some(l) => format!("`--port` of {}", l.describe()),
-            None => "`--port`".to_string(),
-        },
         Origin::Flag(flag) => format!("`{flag}`"),
-        Origin::Launcher { what, .. } => format!("`{what}`"),
+        Origin::Launcher { what, .. } => match &i.launcher {
+            Some(l) => format!("`--port` of {}", l.describe()),
+            None => format!("`{what}`"),
+        },
         _ => return,
     };
     for (key, origin) in &i.ports.gateway_shadowed {
@@ -331,7 +316,7 @@ pub(crate) fn gateway_key(origin: &Origin) -> Option<&'static str> {
     match origin {
         Origin::Config(_) => Some("gateway.port"),
         Origin::EnvFile(_) | Origin::ProcessEnv(_) => Some("OPENCLAW_GATEWAY_PORT"),
-        Origin::Argv(_) => Some("--port"),
+        Origin::Launcher { what, .. } if what.starts_with("--port") => Some("--port"),
         Origin::Derived { from, .. } => gateway_key(from),
         _ => None,
     }

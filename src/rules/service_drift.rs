@@ -181,7 +181,12 @@ fn name_drift(host: &Host, i: &Instance, l: &LauncherInfo, out: &mut Vec<Finding
             ),
             vec![i.name.clone()],
         );
-        let at = origin.cloned().or_else(|| l.command.map(Origin::Argv));
+        let at = origin.cloned().or_else(|| {
+            l.command.map(|span| Origin::Launcher {
+                span,
+                what: "its command line".into(),
+            })
+        });
         if let Some(at) = at {
             f.primary = label(
                 &at,

@@ -81,7 +81,7 @@ fn label_all(host: &Host, f: &mut Finding, first: &Instance, group: &[&Instance]
             && let Some(cmd) = i.launcher.as_ref().and_then(|l| l.command)
         {
             let label = crate::finding::Label {
-                location: crate::load::Location::Span(cmd),
+                location: crate::model::Location::Span(cmd),
                 message: format!(
                     "starts `{}` on `{}`: no `--profile` and no `OPENCLAW_STATE_DIR`",
                     i.name,
@@ -152,7 +152,7 @@ fn help(host: &Host, f: &mut Finding, i: &Instance) {
     if std::fs::symlink_metadata(&i.state_dir.value).is_ok_and(|m| m.file_type().is_symlink()) {
         let parent = i.state_dir.value.parent().unwrap_or(&host.home);
         let target = std::fs::read_link(&i.state_dir.value)
-            .map(|t| host.shown(&crate::load::resolve_lexical(parent, &t)))
+            .map(|t| host.shown(&crate::paths::resolve_lexical(parent, &t)))
             .unwrap_or_default();
         f.help = Some(format!(
             "replace the symlink `{}` (to `{target}`) with a directory of its own for `{}`",
