@@ -177,6 +177,9 @@ pub struct PreflightArgs {
     /// The HOME the gateway runs with [default: $HOME].
     #[arg(long, value_name = "DIR")]
     pub home: Option<PathBuf>,
+    /// The filesystem root for system-wide launchers, as for `check` [default: /].
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// The profile, as for `openclaw --profile NAME gateway`.
     #[arg(long, value_name = "NAME", conflicts_with = "dev")]
     pub profile: Option<String>,

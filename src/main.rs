@@ -275,7 +275,13 @@ fn preflight(args: PreflightArgs, color: bool) -> Result<ExitCode> {
         .collect();
     let invocation = (!command.is_empty()).then(|| clawfence::load::argv::classify(&command));
     let request = clawfence::preflight::Request {
-        host: HostRequest::home(home, cwd),
+        host: HostRequest {
+            root: Some(match &args.root {
+                Some(r) => clawfence::load::resolve_lexical(&cwd, r),
+                None => PathBuf::from("/"),
+            }),
+            ..HostRequest::home(home, cwd)
+        },
         profile,
         port: args.port.map(i64::from),
         bind: args.bind,
