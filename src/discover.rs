@@ -275,6 +275,17 @@ fn launcher_spec(l: &Launcher, home: &Path, root: &Path) -> Result<Option<Spec>,
         argv_profile: spec.profile.clone(),
         command: words_span(&(g.program..l.argv.len())),
         env,
+        files: {
+            let mut files = vec![l.file];
+            files.extend(&l.drop_ins);
+            files.extend(l.wrapper);
+            for e in &l.env {
+                if !files.contains(&e.file) {
+                    files.push(e.file);
+                }
+            }
+            files
+        },
     });
     Ok(Some(spec))
 }

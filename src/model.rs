@@ -314,6 +314,9 @@ pub struct LauncherInfo {
     pub command: Option<Span>,
     /// The variables it sets (the last setting of each), with their places.
     pub env: Vec<(String, Resolved<String>)>,
+    /// Every file it was read from: the unit or plist, drop-ins, environment
+    /// files, a wrapper script.
+    pub files: Vec<crate::source::FileId>,
 }
 
 impl LauncherInfo {

@@ -175,7 +175,10 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
         config_path,
         env: r.env,
         config: root,
-        files: r.files,
+        files: match &spec.launcher {
+            Some(l) => l.files.iter().copied().chain(r.files).collect(),
+            None => r.files,
+        },
         load_errors: r.errors,
         port_problems,
         ports,
