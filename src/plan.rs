@@ -220,7 +220,11 @@ impl Plan {
         let mut final_base: Vec<Option<i64>> = items.iter().map(|it| it.base).collect();
         for &k in &movers {
             let inst = items[k].inst;
-            let to = free.take(inst.ports.gateway.value.clamp(LOWEST_BASE, HIGHEST_BASE));
+            // A launcher that pins `--port` over the config's `gateway.port` moves
+            // back to what the config says when that is free: one edit ends
+            // both the clash and the drift.
+            let near = launcher_config_port(inst).unwrap_or(inst.ports.gateway.value);
+            let to = free.take(near.clamp(LOWEST_BASE, HIGHEST_BASE));
             final_base[k] = to;
             plan.moves.insert(inst.name.clone(), to);
             let step = match to {
@@ -616,6 +620,22 @@ pub fn base_step(host: &Host, i: &Instance, to: i64) -> Step {
         help: format!("{lead}: {how}"),
         edits,
     }
+}
+
+/// The config's `gateway.port` of an instance whose launcher's `--port` wins over it.
+fn launcher_config_port(i: &Instance) -> Option<i64> {
+    let l = i.launcher.as_ref()?;
+    let argv = l.argv_port.as_ref()?;
+    if argv.origin != i.ports.gateway.origin {
+        return None;
+    }
+    let n = i
+        .config
+        .as_ref()?
+        .path(&["gateway", "port"])?
+        .node
+        .as_f64()?;
+    (n.fract() == 0.0 && crate::ports::is_valid_port(n as i64)).then_some(n as i64)
 }
 
 /// Whether another instance's gateway port comes from the same place: one
