@@ -502,7 +502,7 @@ pub fn base_step(host: &Host, i: &Instance, to: i64) -> Step {
             let file = host.sources.get(span.file);
             format!(
                 "give it a port of its own: `{}` at `{}` is read by other instances too; pass `--port {to}` on its own command line",
-                one_line(&file.text[span.range()]),
+                crate::provenance::without_markup(&file.text[span.range()]),
                 host.sources.locate(*span)
             )
         }
@@ -579,7 +579,7 @@ pub fn base_step(host: &Host, i: &Instance, to: i64) -> Step {
                 }
                 _ => "",
             };
-            let written = one_line(text);
+            let written = crate::provenance::without_markup(text);
             match new {
                 _ if shared => format!(
                     "give it a port of its own: `{written}` in `{}` (line {}) is read by other instances too; pass `--port {to}` on its own command line",
@@ -588,7 +588,7 @@ pub fn base_step(host: &Host, i: &Instance, to: i64) -> Step {
                 ),
                 Some(new) => format!(
                     "change `{written}` to `{}` in `{}` (line {}){reload}",
-                    one_line(&new),
+                    crate::provenance::without_markup(&new),
                     file.display,
                     file.line_col(span.start as usize).0
                 ),
@@ -653,26 +653,6 @@ fn replace_last_number(text: &str, to: i64) -> Option<String> {
         .rfind(|c: char| !c.is_ascii_digit())
         .map_or(0, |i| i + 1);
     Some(format!("{}{to}{}", &text[..start], &text[end..]))
-}
-
-/// Text as one line: XML markup (a plist's `</string><string>`) and line breaks
-/// become single spaces.
-fn one_line(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if in_tag => {}
-            c if c.is_whitespace() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The step that re-pins a `cdpPort` of `i` to `to`.

@@ -80,24 +80,29 @@ impl Origin {
     }
 }
 
+/// Text without markup: a plist's words sit in it (`--port</string><string>19001`
+/// is `--port 19001`); every run of blanks, line breaks included, is one space.
+pub(crate) fn without_markup(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if in_tag => {}
+            c => out.push(c),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn one_line(s: &str) -> String {
-    // A plist's words sit in markup: `--port</string><string>19001` is `--port 19001`.
     let stripped;
     let s = if s.contains("</") {
-        let mut out = String::new();
-        let mut in_tag = false;
-        for c in s.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' if in_tag => {
-                    in_tag = false;
-                    out.push(' ');
-                }
-                _ if in_tag => {}
-                c => out.push(c),
-            }
-        }
-        stripped = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        stripped = without_markup(s);
         stripped.as_str()
     } else {
         s

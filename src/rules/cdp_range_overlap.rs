@@ -35,12 +35,7 @@ fn own_range(i: &Instance) -> Option<(i64, i64)> {
 }
 
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    let index: HashMap<&str, usize> = host
-        .instances
-        .iter()
-        .enumerate()
-        .map(|(k, i)| (i.name.as_str(), k))
-        .collect();
+    let index = super::instance_index(host);
     // Ranges sorted by start; all are 100 ports long, so bases less than 111
     // apart follow each other in this order: a run of them is one cluster. Only
     // the host's: a container's range lives in its own network namespace, and

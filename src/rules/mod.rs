@@ -1051,6 +1051,15 @@ pub(crate) fn movers_first<'h>(host: &Host, group: &[&'h Instance]) -> Vec<&'h I
     out
 }
 
+/// Each instance's position in `host.instances`, by name: the nodes of [`Clusters`].
+pub(crate) fn instance_index(host: &Host) -> std::collections::HashMap<&str, usize> {
+    host.instances
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.name.as_str(), k))
+        .collect()
+}
+
 /// Union-find over instance indices: the connected clusters of a conflict graph.
 pub(crate) struct Clusters {
     parent: Vec<usize>,

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{BindWhen, Host, Instance, ListenerKind};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// why: `extensions/browser/src/plugin-service.ts` `EAGER_BROWSER_CONTROL_SERVICE_ENV`.
 const EAGER_VAR: &str = "OPENCLAW_EAGER_BROWSER_CONTROL_SERVER";
@@ -33,12 +33,7 @@ type SharedPort<'h> = (i64, Vec<(&'h Instance, PortUse)>);
 /// (containers publish into the host's), and local ports and the host's tailnet
 /// node are two spaces.
 fn check(host: &Host, out: &mut Vec<Finding>) {
-    let index: HashMap<&str, usize> = host
-        .instances
-        .iter()
-        .enumerate()
-        .map(|(k, i)| (i.name.as_str(), k))
-        .collect();
+    let index = super::instance_index(host);
     let mut uses: Vec<_> = binding(host)
         .flat_map(|i| {
             net_port_uses(i)
