@@ -98,25 +98,75 @@ impl Loader<'_> {
     }
 
     /// Reads a UTF-8 file (replacing invalid bytes, as Node's `utf-8` decoding does).
+    ///
+    /// Only a regular file is read, after following symlinks, and only up to the
+    /// cap of its kind ([`max_bytes`]); a file that yields more bytes than its
+    /// size says (`/proc`, `/sys`: they report 0) is refused, so a config
+    /// symlinked to `/proc/self/environ` is never read, let alone shown.
     pub fn read(&mut self, path: &Path, kind: SourceKind) -> std::io::Result<FileId> {
         if let Some(id) = self.sources.find(path) {
             return Ok(id);
         }
-        // A FIFO or a device would block or never end: only regular files are read.
-        if !std::fs::metadata(path)?.is_file() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a regular file",
-            ));
-        }
-        let bytes = std::fs::read(path)?;
-        let text = match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
+        let text = read_bounded(path, max_bytes(kind))?;
         let display = self.display(path);
         Ok(self.sources.add(path.to_path_buf(), display, kind, text))
     }
+}
+
+/// The most bytes clawfence reads from one file of a kind.
+///
+/// why: `.env` files: OpenClaw skips any larger than 1 MiB
+/// (`src/infra/dotenv-global-core.ts` `MAX_DOTENV_FILE_BYTES`); `$include` files
+/// are capped at 2 MiB in `include.rs`. OpenClaw reads the main config with no
+/// cap (`src/config/io.ts`: `readFileSync(configPath, "utf-8")`); clawfence uses
+/// the 8 MiB OpenClaw allows for config files given to `config set`
+/// (`src/cli/config-set-input.ts` `CONFIG_MUTATION_FILE_MAX_BYTES`).
+pub fn max_bytes(kind: SourceKind) -> u64 {
+    match kind {
+        SourceKind::Env => MAX_DOTENV_FILE_BYTES,
+        SourceKind::Config | SourceKind::Manifest => MAX_CONFIG_FILE_BYTES,
+    }
+}
+
+/// OpenClaw's `MAX_DOTENV_FILE_BYTES`.
+pub const MAX_DOTENV_FILE_BYTES: u64 = 1024 * 1024;
+/// OpenClaw's `CONFIG_MUTATION_FILE_MAX_BYTES`, used for every config.
+pub const MAX_CONFIG_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Reads at most `cap` bytes of a regular file as UTF-8 (lossy).
+pub fn read_bounded(path: &Path, cap: u64) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if meta.len() > cap {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("larger than {} bytes ({} bytes)", cap, meta.len()),
+        ));
+    }
+    let file = std::fs::File::open(path)?;
+    // The file may have been swapped for a FIFO since `metadata`: check again
+    // on what was opened (a FIFO opened for reading has blocked only if a
+    // writer is missing, and then `metadata` above already said so).
+    let opened = file.metadata()?;
+    if !opened.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut bytes = Vec::with_capacity(opened.len().min(cap) as usize);
+    file.take(opened.len().min(cap) + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > opened.len() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (it has more bytes than its size says, like a `/proc` file)",
+        ));
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
 }
 
 /// `~/rest` when `path` lies below `base` (`rest` with an empty prefix), else the

@@ -127,7 +127,16 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
     let config = r.select_and_load(loader, spec.cwd_env);
     let mut root = config.root;
     if let Some(node) = root.as_mut() {
-        subst::substitute(node, &r.env);
+        if !subst::substitute(node, &r.env) {
+            r.errors.push(LoadError::new(
+                LoadErrorKind::Value,
+                format!(
+                    "substitutes more than {} MiB of `${{VAR}}` values: the rest were left as written",
+                    subst::MAX_SUBSTITUTED_BYTES >> 20
+                ),
+                Location::Path(loader.display(&r.config_path().value)),
+            ));
+        }
         r.mask_substituted_secrets(loader, node);
     }
     r.files.extend(config.files);
@@ -419,11 +428,14 @@ impl Resolver<'_> {
     ) -> Vec<crate::load::env::DotenvEntry> {
         let entries = parse_dotenv(&loader.sources.get(file).text, file);
         let text = &loader.sources.get(file).text;
-        let masks: Vec<_> = entries
+        let mut masks: Vec<_> = entries
             .iter()
             .filter(|e| secrets::is_secret_key(&e.key))
             .map(|e| trimmed(text, e.value_span.range()))
             .collect();
+        // Line by line too, whatever dotenv made of the lines: an unterminated
+        // quote swallows the next line (`TOKEN=…` included) into one value.
+        masks.extend(secrets::env_line_secret_ranges(text));
         if !masks.is_empty() {
             loader.sources.mask(file, &masks);
         }
@@ -443,6 +455,17 @@ impl Resolver<'_> {
             if names.iter().any(|n| n == key) {
                 let r = trimmed(&loader.sources.get(span.file).text, span.range());
                 loader.sources.mask(span.file, &[r]);
+            }
+        }
+        // A value from the config `env` block or a manifest's `env` is a JSON5
+        // string: mask what is between its quotes.
+        for name in &names {
+            if let Some(Origin::Config(span)) = self.env.get(name).map(|v| &v.origin) {
+                let r = span.range();
+                if r.len() >= 2 {
+                    let inner = r.start + 1..r.end - 1;
+                    loader.sources.mask(span.file, std::slice::from_ref(&inner));
+                }
             }
         }
     }
