@@ -88,7 +88,44 @@ pub fn looks_like_token(s: &str) -> bool {
     tokenish
         && s.len() >= 20
         && s.chars().any(|c| c.is_ascii_digit())
-        && s.chars().any(|c| c.is_ascii_alphabetic())
+        && s.chars().any(|c| c.is_ascii_uppercase())
+        && s.chars().any(|c| c.is_ascii_lowercase())
+}
+
+/// Ranges of credential-shaped runs inside `s`, wherever they sit (glued to a
+/// URL, after a `:` or `=`): a run is a maximal stretch of token characters,
+/// checked whole (a Telegram token) and piece by piece between `:` and `=`.
+fn token_runs(s: &str) -> Vec<Range<usize>> {
+    let is_run =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+' | '~' | '=' | ':');
+    let mut out = Vec::new();
+    let mut chars = s.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if !is_run(c) {
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        while let Some(&(i, c)) = chars.peek() {
+            if !is_run(c) {
+                break;
+            }
+            end = i + c.len_utf8();
+            chars.next();
+        }
+        let run = &s[start..end];
+        if is_telegram_token(run) {
+            out.push(start..end);
+            continue;
+        }
+        let mut at = start;
+        for piece in run.split([':', '=']) {
+            if looks_like_token(piece) {
+                out.push(at..at + piece.len());
+            }
+            at += piece.len() + 1;
+        }
+    }
+    out
 }
 
 /// `123456789:AAH…`: a Telegram bot token.
@@ -102,6 +139,19 @@ fn is_telegram_token(s: &str) -> bool {
         && rest
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// A value as it may be quoted in a message: itself when it is short, on one
+/// line and holds nothing secret-looking; otherwise only its length
+/// (`<52 characters>`), since an invalid value may be a pasted token or, after
+/// an unterminated quote in a `.env` file, the next lines too.
+pub fn quotable(value: &str) -> String {
+    let n = value.chars().count();
+    if n <= 24 && !value.contains(['\n', '\r']) && inline_secrets(value).is_empty() {
+        value.to_string()
+    } else {
+        format!("<{n} characters>")
+    }
 }
 
 static KEYS: LazyLock<RandomState> = LazyLock::new(RandomState::new);
@@ -176,6 +226,7 @@ pub fn secret_ranges(node: &Node, text: &str) -> Vec<Range<usize>> {
 /// `--token=X`, `Bearer X`, and anything [`looks_like_token`].
 pub fn inline_secrets(s: &str) -> Vec<Range<usize>> {
     let mut out = url_secrets(s);
+    out.extend(token_runs(s));
     let mut pos = 0;
     for word in s.split_inclusive(|c: char| c.is_whitespace() || c == ',') {
         let w = word.trim_end_matches(|c: char| c.is_whitespace() || c == ',');
@@ -335,12 +386,26 @@ pub fn lexical_secret_ranges(text: &str) -> Vec<Range<usize>> {
                 pending_key = None;
             }
             Tok::Colon | Tok::Comma => {}
+            Tok::Comment => {
+                let raw = &text[t.inner.clone()];
+                out.extend(
+                    inline_secrets(raw)
+                        .into_iter()
+                        .map(|r| t.inner.start + r.start..t.inner.start + r.end),
+                );
+            }
             Tok::Str | Tok::Word => {
                 let is_key = matches!(tokens.get(i + 1).map(|n| n.kind), Some(Tok::Colon));
                 let inner = t.inner.clone();
                 let raw = &text[inner.clone()];
                 if is_key {
                     pending_key = Some(is_secret_key(&unescape_key(raw)));
+                    // a "key" in a broken file may be a value glued to a colon
+                    out.extend(
+                        inline_secrets(raw)
+                            .into_iter()
+                            .map(|r| inner.start + r.start..inner.start + r.end),
+                    );
                     continue;
                 }
                 let secret = inside || pending_key.take().unwrap_or(false) || after_flag;
@@ -414,6 +479,7 @@ enum Tok {
     Comma,
     Str,
     Word,
+    Comment,
 }
 
 struct Token {
@@ -467,16 +533,26 @@ fn tokenize(text: &str) -> Vec<Token> {
                 i += 1;
             }
             b'/' if b.get(i + 1) == Some(&b'/') => {
+                let start = i;
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
                 }
+                out.push(Token {
+                    kind: Tok::Comment,
+                    inner: start..i,
+                });
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
+                let start = i;
                 i += 2;
                 while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
                     i += 1;
                 }
                 i = (i + 2).min(b.len());
+                out.push(Token {
+                    kind: Tok::Comment,
+                    inner: start..i,
+                });
             }
             b'"' | b'\'' | b'`' => {
                 let start = i + 1;

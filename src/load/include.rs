@@ -482,6 +482,9 @@ fn syntax_error(
     let ranges = crate::secrets::lexical_secret_ranges(text);
     let shown = loader.display(path);
     if !looks_like_json5(text) {
+        // Nothing of it may be shown, whatever points into it later.
+        let all = 0..text.len();
+        loader.sources.mask(file, std::slice::from_ref(&all));
         return LoadError::new(
             LoadErrorKind::Syntax,
             "not JSON5: the file does not start with `{` (its content is not shown)".into(),
