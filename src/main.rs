@@ -22,7 +22,12 @@ fn main() -> ExitCode {
     match run(cli, check_matches) {
         Ok(code) => code,
         Err(e) => {
-            let _ = writeln!(anstream::stderr(), "error: {e:#}");
+            let message = format!("{e:#}");
+            let _ = writeln!(
+                anstream::stderr(),
+                "error: {}",
+                clawfence::report::escape_controls(&message)
+            );
             ExitCode::from(2)
         }
     }
@@ -249,6 +254,7 @@ fn outputs(
 fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -> Result<ExitCode> {
     let selection = selection(&args.only, &args.skip)?;
     let host = build_host(&host_request(&args.host)?)?;
+    refuse_outputs_onto_inputs(&host, outputs)?;
     let findings: Vec<_> = rules::check(&host, &selection)
         .into_iter()
         .filter(|f| f.severity >= args.severity_min)
@@ -283,6 +289,45 @@ fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `--output` onto a file the check reads (a config, an include, a `.env`, the
+/// manifest) would silently replace it: refused, before anything is written.
+fn refuse_outputs_onto_inputs(
+    host: &clawfence::model::Host,
+    outputs: &[(Format, Option<PathBuf>)],
+) -> Result<()> {
+    let real = |p: &std::path::Path| -> PathBuf {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+            match (
+                parent.and_then(|d| std::fs::canonicalize(d).ok()),
+                p.file_name(),
+            ) {
+                (Some(d), Some(name)) => d.join(name),
+                _ => p.to_path_buf(),
+            }
+        })
+    };
+    let inputs: Vec<(PathBuf, String)> = host
+        .sources
+        .files()
+        .map(|f| (real(&f.path), f.display.clone()))
+        .chain(host.instances.iter().map(|i| {
+            let p = &i.config_path.value;
+            (real(p), p.display().to_string())
+        }))
+        .collect();
+    for path in outputs.iter().filter_map(|(_, p)| p.as_ref()) {
+        let out = real(path);
+        if let Some((_, shown)) = inputs.iter().find(|(p, _)| *p == out) {
+            anyhow::bail!(
+                "refusing to write `{}`: it is an input of this check (`{shown}`); choose another `--output`",
+                clawfence::report::escape_controls(&path.display().to_string())
+            );
+        }
+    }
+    Ok(())
 }
 
 fn host_request(args: &HostArgs) -> Result<HostRequest> {

@@ -53,23 +53,36 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
         ..Manifest::default()
     };
     let root = match json5::parse(&loader.sources.get(file).text, file) {
-        Ok(root) => root,
+        Ok(root) => {
+            // `env` values and anything else secret-looking stay out of every frame.
+            let ranges = crate::secrets::secret_ranges(&root, &loader.sources.get(file).text);
+            if !ranges.is_empty() {
+                loader.sources.mask(file, &ranges);
+            }
+            root
+        }
         Err(e) => {
-            out.issues.push(issue(
-                Span::new(file, e.offset..e.offset),
-                format!(
+            let location = if crate::load::mask_unparsed(loader, file) {
+                Location::Span(Span::new(file, e.offset..e.offset))
+            } else {
+                Location::Path(loader.display(path))
+            };
+            out.issues.push(DiscoveryIssue {
+                location,
+                message: format!(
                     "manifest `{}` does not parse: {}",
                     loader.display(path),
                     e.message
                 ),
-                Some(
+                help: Some(
                     "the manifest is JSON5: `{ instances: { NAME: { config: \"PATH\" } } }`".into(),
                 ),
-            ));
+            });
             return Ok(out);
         }
     };
     let abs = |p: &str| resolve_lexical(&dir, Path::new(p));
+    let real_dir = crate::load::canonical_or_lexical(&dir);
     let Some(top) = root.as_object() else {
         out.issues.push(issue(
             root.span,
@@ -110,8 +123,27 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
         ));
         return Ok(out);
     };
+    // why: like `$include` (`src/config/includes.ts`), every file a manifest
+    // names must stay inside its directory, lexically and after symlinks: a
+    // pull request must not make CI read (and quote) files from elsewhere.
+    let inside = |p: &str, at: Span, what: &str| -> Result<PathBuf, DiscoveryIssue> {
+        let path = abs(p);
+        let real = std::fs::canonicalize(&path).ok();
+        if path.starts_with(&dir) && real.as_ref().is_none_or(|r| r.starts_with(&real_dir)) {
+            Ok(path)
+        } else {
+            Err(issue(
+                at,
+                format!("`{what}` path `{p}` leaves the manifest's directory"),
+                Some(format!(
+                    "move the file below `{}` and name it relative to the manifest",
+                    loader.display(&dir)
+                )),
+            ))
+        }
+    };
     for e in list {
-        match instance(&e.key, e.key_span, &e.node, &abs) {
+        match instance(&e.key, e.key_span, &e.node, &inside) {
             Ok(spec) => out.specs.push(spec),
             Err(i) => out.issues.push(i),
         }
@@ -128,7 +160,7 @@ fn instance(
     name: &str,
     name_span: Span,
     node: &Node,
-    abs: &dyn Fn(&str) -> PathBuf,
+    abs: &dyn Fn(&str, Span, &str) -> Result<PathBuf, DiscoveryIssue>,
 ) -> Result<Spec, DiscoveryIssue> {
     let Some(fields) = node.as_object() else {
         return Err(issue(
@@ -145,7 +177,7 @@ fn instance(
             Some(format!("add `config: \"path/to/{name}.json5\"`")),
         ));
     };
-    let path = abs(string(&config.node, "config")?);
+    let path = abs(string(&config.node, "config")?, config.node.span, "config")?;
     let mut spec = Spec::explicit(name, &path, Origin::Config(config.node.span));
     for f in fields {
         let at = Origin::Config(f.node.span);
@@ -199,10 +231,11 @@ fn instance(
                 }
             }
             "envFile" => match &f.node.value {
-                Value::String(s) => spec.env_files.push(abs(s)),
+                Value::String(s) => spec.env_files.push(abs(s, f.node.span, "envFile")?),
                 Value::Array(items) => {
                     for item in items {
-                        spec.env_files.push(abs(string(item, "envFile")?));
+                        spec.env_files
+                            .push(abs(string(item, "envFile")?, item.span, "envFile")?);
                     }
                 }
                 _ => {

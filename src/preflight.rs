@@ -404,7 +404,11 @@ fn state_lock(i: &Instance) -> Option<(u32, Option<String>)> {
         if !d.file_name().to_string_lossy().starts_with("openclaw") {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(d.path().join("gateway.state.lock")) else {
+        // A FIFO, a device or a huge file here must neither block nor flood:
+        // only a regular file, and only its first 64 KiB (a lock is one small
+        // JSON object: pid, createdAt, configPath).
+        let Ok(text) = crate::load::read_bounded(&d.path().join("gateway.state.lock"), 64 * 1024)
+        else {
             continue;
         };
         let Some(pid) = serde_json::from_str::<serde_json::Value>(&text)

@@ -169,6 +169,11 @@ impl SourceMap {
         id
     }
 
+    /// Every file read, in the order read.
+    pub fn files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter()
+    }
+
     pub fn find(&self, path: &Path) -> Option<FileId> {
         self.by_path.get(path).copied()
     }

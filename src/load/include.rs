@@ -478,13 +478,8 @@ fn syntax_error(
     path: &Path,
     e: &json5::SyntaxError,
 ) -> LoadError {
-    let text = &loader.sources.get(file).text;
-    let ranges = crate::secrets::lexical_secret_ranges(text);
     let shown = loader.display(path);
-    if !looks_like_json5(text) {
-        // Nothing of it may be shown, whatever points into it later.
-        let all = 0..text.len();
-        loader.sources.mask(file, std::slice::from_ref(&all));
+    if !super::mask_unparsed(loader, file) {
         return LoadError::new(
             LoadErrorKind::Syntax,
             "not JSON5: the file does not start with `{` (its content is not shown)".into(),
@@ -494,9 +489,6 @@ fn syntax_error(
             "point the config at an OpenClaw JSON5 file, or write `{{}}` into `{shown}`"
         ));
     }
-    if !ranges.is_empty() {
-        loader.sources.mask(file, &ranges);
-    }
     let (line, col) = loader.sources.get(file).line_col(e.offset);
     LoadError::new(
         LoadErrorKind::Syntax,
@@ -504,26 +496,6 @@ fn syntax_error(
         Location::Span(Span::new(file, e.offset..e.offset)),
     )
     .with_help(format!("fix line {line}, column {col} of `{shown}`"))
-}
-
-/// Whether a text could be meant as a JSON5 document: after blanks and
-/// comments it starts with `{` or `[`, and it is text.
-pub fn looks_like_json5(text: &str) -> bool {
-    if text.contains('\0') {
-        return false;
-    }
-    let mut rest = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    loop {
-        if let Some(r) = rest.strip_prefix("//") {
-            rest = r.split_once('\n').map_or("", |(_, after)| after);
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            rest = r.split_once("*/").map_or("", |(_, after)| after);
-        } else {
-            break;
-        }
-        rest = rest.trim_start();
-    }
-    rest.is_empty() || rest.starts_with('{') || rest.starts_with('[')
 }
 
 #[cfg(unix)]

@@ -113,6 +113,43 @@ impl Loader<'_> {
     }
 }
 
+/// Masks what a file that does not parse could show: secret-looking values
+/// found by a tolerant scan. Returns false, masking all of it, when the file is
+/// not JSON5 at all (`/etc/passwd`, an environment dump): none of it is shown.
+pub fn mask_unparsed(loader: &mut Loader, file: FileId) -> bool {
+    let text = &loader.sources.get(file).text;
+    if !looks_like_json5(text) {
+        let all = 0..text.len();
+        loader.sources.mask(file, std::slice::from_ref(&all));
+        return false;
+    }
+    let ranges = crate::secrets::lexical_secret_ranges(text);
+    if !ranges.is_empty() {
+        loader.sources.mask(file, &ranges);
+    }
+    true
+}
+
+/// Whether a text could be meant as a JSON5 document: after blanks and
+/// comments it starts with `{` or `[`, and it is text.
+pub fn looks_like_json5(text: &str) -> bool {
+    if text.contains('\0') {
+        return false;
+    }
+    let mut rest = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    loop {
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+        rest = rest.trim_start();
+    }
+    rest.is_empty() || rest.starts_with('{') || rest.starts_with('[')
+}
+
 /// The most bytes clawfence reads from one file of a kind.
 ///
 /// why: `.env` files: OpenClaw skips any larger than 1 MiB
@@ -132,6 +169,17 @@ pub fn max_bytes(kind: SourceKind) -> u64 {
 pub const MAX_DOTENV_FILE_BYTES: u64 = 1024 * 1024;
 /// OpenClaw's `CONFIG_MUTATION_FILE_MAX_BYTES`, used for every config.
 pub const MAX_CONFIG_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// At most `cap` bytes of a `/proc` file (they report size 0, so the regular
+/// file check of [`read_bounded`] does not apply).
+pub fn read_proc(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(cap)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
 
 /// Reads at most `cap` bytes of a regular file as UTF-8 (lossy).
 pub fn read_bounded(path: &Path, cap: u64) -> std::io::Result<String> {
