@@ -641,7 +641,9 @@ impl Resolver<'_> {
 
 /// `range` without the whitespace at either end of its text.
 fn trimmed(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let t = &text[range.clone()];
+    let Some(t) = text.get(range.clone()) else {
+        return range;
+    };
     let start = range.start + (t.len() - t.trim_start().len());
     let end = range.end - (t.len() - t.trim_end().len());
     start..end.max(start)
