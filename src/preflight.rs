@@ -405,8 +405,9 @@ fn state_lock(i: &Instance) -> Option<(u32, Option<String>)> {
             continue;
         }
         // A FIFO, a device or a huge file here must neither block nor flood:
-        // only a regular file, and only its first 64 KiB (a lock is one small
-        // JSON object: pid, createdAt, configPath).
+        // only a regular file of at most 64 KiB is read.
+        // why: the lock is one small JSON object OpenClaw writes itself (`pid`,
+        // `createdAt`, `configPath`, `startTime`: `src/infra/gateway-lock.ts`).
         let Ok(text) = crate::load::read_bounded(&d.path().join("gateway.state.lock"), 64 * 1024)
         else {
             continue;

@@ -155,7 +155,7 @@ pub fn looks_like_json5(text: &str) -> bool {
 /// why: `.env` files: OpenClaw skips any larger than 1 MiB
 /// (`src/infra/dotenv-global-core.ts` `MAX_DOTENV_FILE_BYTES`); `$include` files
 /// are capped at 2 MiB in `include.rs`. OpenClaw reads the main config with no
-/// cap (`src/config/io.ts`: `readFileSync(configPath, "utf-8")`); clawfence uses
+/// cap (`src/config/io.load.ts`: `readFileSync(configPath, "utf-8")`); clawfence uses
 /// the 8 MiB OpenClaw allows for config files given to `config set`
 /// (`src/cli/config-set-input.ts` `CONFIG_MUTATION_FILE_MAX_BYTES`).
 pub fn max_bytes(kind: SourceKind) -> u64 {
