@@ -71,7 +71,8 @@ fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
             );
             let mut err = anstream::stderr();
             for f in &problems {
-                writeln!(err, "warning: {}", report::one_line(&host, f))?;
+                let line = report::one_line(&host, f);
+                writeln!(err, "warning: {}", report::escape_controls(&line))?;
             }
             let text = match (args.format, args.live) {
                 (PortsFormat::Json, _) => report::ports::to_json(&host),

@@ -368,6 +368,37 @@ pub fn mask_ranges(s: &str, ranges: &[Range<usize>]) -> String {
 /// flags, values inside secret objects, and every [`inline_secrets`] of any
 /// string or bare word. Keys and punctuation stay visible.
 pub fn lexical_secret_ranges(text: &str) -> Vec<Range<usize>> {
+    lexical(text, true)
+}
+
+/// Secrets inside the comments of a file (a commented-out `botToken: "…"` is
+/// still a credential): each comment's text is scanned like a broken file.
+pub fn comment_secret_ranges(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for t in tokenize(text).iter().filter(|t| t.kind == Tok::Comment) {
+        let inner = comment_body(text, t.inner.clone());
+        out.extend(
+            lexical(&text[inner.clone()], false)
+                .into_iter()
+                .map(|r| inner.start + r.start..inner.start + r.end),
+        );
+    }
+    out
+}
+
+/// A comment without its `//`, `/*` and `*/`.
+fn comment_body(text: &str, r: Range<usize>) -> Range<usize> {
+    let c = &text[r.clone()];
+    let start = r.start + 2.min(c.len());
+    let end = if c.starts_with("/*") && c.ends_with("*/") && c.len() >= 4 {
+        r.end - 2
+    } else {
+        r.end
+    };
+    start..end.max(start)
+}
+
+fn lexical(text: &str, into_comments: bool) -> Vec<Range<usize>> {
     let tokens = tokenize(text);
     let mut out = Vec::new();
     // Whether each open `{`/`[` is below a secret key.
@@ -387,11 +418,18 @@ pub fn lexical_secret_ranges(text: &str) -> Vec<Range<usize>> {
             }
             Tok::Colon | Tok::Comma => {}
             Tok::Comment => {
-                let raw = &text[t.inner.clone()];
-                out.extend(
+                // One level only: a comment inside a comment is scanned flat.
+                let inner = comment_body(text, t.inner.clone());
+                let raw = &text[inner.clone()];
+                let found = if into_comments {
+                    lexical(raw, false)
+                } else {
                     inline_secrets(raw)
+                };
+                out.extend(
+                    found
                         .into_iter()
-                        .map(|r| t.inner.start + r.start..t.inner.start + r.end),
+                        .map(|r| inner.start + r.start..inner.start + r.end),
                 );
             }
             Tok::Str | Tok::Word => {
@@ -758,6 +796,12 @@ mod tests {
             .map(|r| &text[r])
             .collect();
         assert_eq!(got, vec!["T0K", "open", "bare", "PW", "P2", "S3"]);
+        let text = "{ a: 1, // botToken: 'old', see also --password P3\n b: 2 /* apiKey: k */ }";
+        let got: Vec<&str> = comment_secret_ranges(text)
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(got, vec!["old", "P3", "k"]);
         let env = "TOKEN=\"abc\nNEXT_TOKEN=def\nURL=http://u:pw@h\n";
         let mut ranges = env_line_secret_ranges(env);
         ranges.sort_by_key(|r| (r.start, r.end));

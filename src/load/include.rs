@@ -459,6 +459,7 @@ fn mask_secrets(loader: &mut Loader, file: FileId, node: &Node) {
             .is_some_and(|e| e.key_span == node.span)
     };
     let mut ranges = crate::secrets::secret_ranges(node, text);
+    ranges.extend(crate::secrets::comment_secret_ranges(text));
     if whole {
         ranges.extend(crate::secrets::lexical_secret_ranges(text));
     }
