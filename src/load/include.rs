@@ -785,6 +785,39 @@ mod tests {
     }
 
     #[test]
+    fn a_file_included_twice_merges_as_upstream_and_the_cache_keeps_depth_errors() {
+        let h = home();
+        write(h.path(), "c/a.json5", "{list:[1],obj:{x:1}}");
+        let top = write(
+            h.path(),
+            "c/openclaw.json",
+            "{$include:['./a.json5','./a.json5']}",
+        );
+        let (c, _) = load(&top, h.path());
+        assert_eq!(to_json(c.root.as_ref().unwrap()), "{list:[1,1],obj:{x:1}}");
+        // f5 is first reached from the top (shallow), then through f1..f4 (deep):
+        // the cached result must still fail exactly when the chain is too deep.
+        for n in [10, 11] {
+            let dir = h.path().join(format!("d{n}"));
+            for i in 1..=n {
+                let body = if i == n {
+                    "{gateway:{port:1234}}".to_string()
+                } else {
+                    format!("{{$include:'./f{}.json5'}}", i + 1)
+                };
+                write(&dir, &format!("f{i}.json5"), &body);
+            }
+            let top = write(
+                &dir,
+                "openclaw.json",
+                "{$include:['./f5.json5','./f1.json5']}",
+            );
+            let (c, _) = load(&top, h.path());
+            assert_eq!(c.errors.is_empty(), n == 10, "{n}: {:?}", c.errors);
+        }
+    }
+
+    #[test]
     fn missing_top_file_is_an_empty_config() {
         let h = home();
         let (c, _) = load(&h.path().join("nope.json"), h.path());
