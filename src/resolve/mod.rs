@@ -450,11 +450,15 @@ impl Resolver<'_> {
     /// Masks, in every env file, the variables a secret config value was
     /// substituted from (`botToken: "${TG}"` makes `TG=…` a secret too).
     fn mask_substituted_secrets(&self, loader: &mut Loader, root: &Node) {
-        let names = secrets::secret_var_names(root);
+        let names: std::collections::HashSet<String> =
+            secrets::secret_var_names(root).into_iter().collect();
+        // One mask call per file: each call rewrites the file's shown text.
+        let mut by_file: std::collections::BTreeMap<FileId, Vec<std::ops::Range<usize>>> =
+            std::collections::BTreeMap::new();
         for (key, span) in &self.env_values {
-            if names.iter().any(|n| n == key) {
+            if names.contains(key) {
                 let r = trimmed(&loader.sources.get(span.file).text, span.range());
-                loader.sources.mask(span.file, &[r]);
+                by_file.entry(span.file).or_default().push(r);
             }
         }
         // A value from the config `env` block or a manifest's `env` is a JSON5
@@ -463,10 +467,15 @@ impl Resolver<'_> {
             if let Some(Origin::Config(span)) = self.env.get(name).map(|v| &v.origin) {
                 let r = span.range();
                 if r.len() >= 2 {
-                    let inner = r.start + 1..r.end - 1;
-                    loader.sources.mask(span.file, std::slice::from_ref(&inner));
+                    by_file
+                        .entry(span.file)
+                        .or_default()
+                        .push(r.start + 1..r.end - 1);
                 }
             }
+        }
+        for (file, ranges) in by_file {
+            loader.sources.mask(file, &ranges);
         }
     }
 
