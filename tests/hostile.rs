@@ -399,6 +399,7 @@ fn duplicate_keys_are_merged_in_linear_time() {
     config.push_str("} }");
     let h = home(&[(".openclaw/openclaw.json", config.as_bytes())]);
     let (r, took) = timed_check(h.path());
+    eprintln!("took {took:?}");
     assert_eq!(r.code, Some(0), "{}{}", r.out, r.err);
     assert!(took < Duration::from_secs(3), "{took:?}");
 }
@@ -418,6 +419,7 @@ fn env_files_are_parsed_in_linear_time() {
         (".openclaw/.env", env.as_bytes()),
     ]);
     let (r, took) = timed_check(h.path());
+    eprintln!("took {took:?}");
     assert_eq!(r.code, Some(0), "{}{}", r.out, r.err);
     assert!(took < Duration::from_secs(3), "{took:?}");
 }
@@ -454,6 +456,7 @@ fn include_fan_out_reads_and_merges_each_file_once() {
         .collect();
     let h = home(&refs);
     let (r, took) = timed_check(h.path());
+    eprintln!("took {took:?}");
     assert_eq!(r.code, Some(0), "{}{}", r.out, r.err);
     assert!(took < Duration::from_secs(3), "{took:?}");
 }

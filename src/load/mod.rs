@@ -195,9 +195,7 @@ pub fn read_bounded(path: &Path, cap: u64) -> std::io::Result<String> {
         ));
     }
     let file = std::fs::File::open(path)?;
-    // The file may have been swapped for a FIFO since `metadata`: check again
-    // on what was opened (a FIFO opened for reading has blocked only if a
-    // writer is missing, and then `metadata` above already said so).
+    // Checked again on what was opened, in case the path changed meanwhile.
     let opened = file.metadata()?;
     if !opened.is_file() {
         return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
