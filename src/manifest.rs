@@ -134,7 +134,10 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
         } else {
             Err(issue(
                 at,
-                format!("`{what}` path `{p}` leaves the manifest's directory"),
+                format!(
+                    "`{what}` path `{}` leaves the manifest's directory",
+                    crate::secrets::mask_ranges(p, &crate::secrets::inline_secrets(p))
+                ),
                 Some(format!(
                     "move the file below `{}` and name it relative to the manifest",
                     loader.display(&dir)

@@ -93,8 +93,15 @@ pub struct Loader<'a> {
 
 impl Loader<'_> {
     /// How `path` is shown in every output.
+    /// Credential-shaped parts of a path (a URL pasted as a path) are masked.
     pub fn display(&self, path: &Path) -> String {
-        display_path(path, &self.display_base, self.display_prefix)
+        let shown = display_path(path, &self.display_base, self.display_prefix);
+        let secrets = crate::secrets::inline_secrets(&shown);
+        if secrets.is_empty() {
+            shown
+        } else {
+            crate::secrets::mask_ranges(&shown, &secrets)
+        }
     }
 
     /// Reads a UTF-8 file (replacing invalid bytes, as Node's `utf-8` decoding does).
