@@ -444,7 +444,7 @@ fn include_fan_out_reads_and_merges_each_file_once() {
         files.push((format!(".openclaw/f{i}.json5"), body));
     }
     files.push((
-        ".openclaw/f11.json5".into(),
+        ".openclaw/f10.json5".into(),
         "{ gateway: { mode: 'local' } }".into(),
     ));
     files.push((
