@@ -37,9 +37,21 @@ struct Target {
 }
 
 const TARGETS: &[Target] = &[
-    Target { name: "json5", seeds: seeds_json5, run: run_json5 },
-    Target { name: "dotenv", seeds: seeds_dotenv, run: run_dotenv },
-    Target { name: "check", seeds: seeds_check, run: run_check },
+    Target {
+        name: "json5",
+        seeds: seeds_json5,
+        run: run_json5,
+    },
+    Target {
+        name: "dotenv",
+        seeds: seeds_dotenv,
+        run: run_dotenv,
+    },
+    Target {
+        name: "check",
+        seeds: seeds_check,
+        run: run_check,
+    },
 ];
 
 // ------------------------------------------------------------------ targets
@@ -102,7 +114,11 @@ fn run_json5(input: &[u8]) -> Vec<String> {
         let file = sources.get(*f);
         // What every code frame shows is cut from this text, at these spans.
         shown.push(file.shown_text().to_string());
-        assert_eq!(file.shown_text().len(), file.text.len(), "masking keeps lengths");
+        assert_eq!(
+            file.shown_text().len(),
+            file.text.len(),
+            "masking keeps lengths"
+        );
     }
     for e in &loaded.errors {
         if let clawfence::load::Location::Span(s) = e.location {
@@ -118,7 +134,12 @@ fn run_dotenv(input: &[u8]) -> Vec<String> {
     use clawfence::source::{SourceKind, SourceMap};
     let text = String::from_utf8_lossy(input).into_owned();
     let mut map = SourceMap::new();
-    let id = map.add("/x/.env".into(), "~/.env".into(), SourceKind::Env, text.clone());
+    let id = map.add(
+        "/x/.env".into(),
+        "~/.env".into(),
+        SourceKind::Env,
+        text.clone(),
+    );
     let entries = clawfence::load::env::parse_dotenv(&text, id);
     let mut ranges: Vec<_> = entries
         .iter()
@@ -126,8 +147,14 @@ fn run_dotenv(input: &[u8]) -> Vec<String> {
         .map(|e| e.value_span.range())
         .collect();
     for e in &entries {
-        assert!(text.get(e.span.range()).is_some(), "span on a char boundary");
-        assert!(text.get(e.value_span.range()).is_some(), "value span on a char boundary");
+        assert!(
+            text.get(e.span.range()).is_some(),
+            "span on a char boundary"
+        );
+        assert!(
+            text.get(e.value_span.range()).is_some(),
+            "value span on a char boundary"
+        );
     }
     ranges.extend(clawfence::secrets::env_line_secret_ranges(&text));
     map.mask(id, &ranges);
@@ -208,14 +235,20 @@ fn fixture_files(exts: &[&str]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
             } else {
                 let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                let ext = if name == ".env" { "env" } else { p.extension().and_then(|x| x.to_str()).unwrap_or("") };
+                let ext = if name == ".env" {
+                    "env"
+                } else {
+                    p.extension().and_then(|x| x.to_str()).unwrap_or("")
+                };
                 if exts.contains(&ext)
                     && let Ok(b) = std::fs::read(&p)
                 {
@@ -240,20 +273,96 @@ impl Rng {
         self.0
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
 }
 
 const DICT: &[&str] = &[
-    "{", "}", "[", "]", ":", ",", "\"", "'", "`", "\\", "\\u", "\\uD800", "\\uDC00", "\\u0061",
-    "\n", "\r", "\r\n", "\u{2028}", "\u{feff}", "\u{a0}", "é", "😀", "\u{1b}[31m", "\0", "//", "/*",
-    "*/", "$include", "\"./a.json5\"", "\"./b.json5\"", "\"../x\"", "${TG}", "$${TG}", "${", "=",
-    "export ", "#", "=\"", "='", "0x", "1e400", "-", "+", "Infinity", "NaN", "null", "true",
-    "botToken", "token", "password", "apiKey", "OPENCLAW_GATEWAY_PORT", "OPENCLAW_STATE_DIR",
-    "OPENCLAW_CONFIG_PATH", "OPENCLAW_PROFILE", "gateway", "port", "mode", "bind", "browser",
-    "cdpUrl", "profiles", "cdpPort", "agents", "workspace", "channels", "telegram", "env", "vars",
-    "://", "@", "?token=", "&pass=", "/bot", "--token", "__proto__", "18789", "19001", "65535",
-    "99999", "=====",
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    ",",
+    "\"",
+    "'",
+    "`",
+    "\\",
+    "\\u",
+    "\\uD800",
+    "\\uDC00",
+    "\\u0061",
+    "\n",
+    "\r",
+    "\r\n",
+    "\u{2028}",
+    "\u{feff}",
+    "\u{a0}",
+    "é",
+    "😀",
+    "\u{1b}[31m",
+    "\0",
+    "//",
+    "/*",
+    "*/",
+    "$include",
+    "\"./a.json5\"",
+    "\"./b.json5\"",
+    "\"../x\"",
+    "${TG}",
+    "$${TG}",
+    "${",
+    "=",
+    "export ",
+    "#",
+    "=\"",
+    "='",
+    "0x",
+    "1e400",
+    "-",
+    "+",
+    "Infinity",
+    "NaN",
+    "null",
+    "true",
+    "botToken",
+    "token",
+    "password",
+    "apiKey",
+    "OPENCLAW_GATEWAY_PORT",
+    "OPENCLAW_STATE_DIR",
+    "OPENCLAW_CONFIG_PATH",
+    "OPENCLAW_PROFILE",
+    "gateway",
+    "port",
+    "mode",
+    "bind",
+    "browser",
+    "cdpUrl",
+    "profiles",
+    "cdpPort",
+    "agents",
+    "workspace",
+    "channels",
+    "telegram",
+    "env",
+    "vars",
+    "://",
+    "@",
+    "?token=",
+    "&pass=",
+    "/bot",
+    "--token",
+    "__proto__",
+    "18789",
+    "19001",
+    "65535",
+    "99999",
+    "=====",
 ];
 
 fn mutate(rng: &mut Rng, input: &mut Vec<u8>, corpus: &[Vec<u8>]) {
@@ -311,7 +420,10 @@ fn marker_displaced(input: &[u8]) -> bool {
         let before = text[..i].chars().next_back();
         let after = text[i + MARK.len()..].chars().next();
         let glued = |c: Option<char>| {
-            c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '$' | '\\' | '~' | '+' | '%'))
+            c.is_some_and(|c| {
+                c.is_alphanumeric()
+                    || matches!(c, '_' | '-' | '.' | '/' | '$' | '\\' | '~' | '+' | '%')
+            })
         };
         let rest = text[i + MARK.len()..].trim_start_matches(['"', '\'', '`', ' ', '\t']);
         glued(before) || glued(after) || rest.starts_with(':') || rest.starts_with('=')
@@ -329,8 +441,15 @@ fn signature(outputs: &[String]) -> u64 {
     for o in outputs {
         for line in o.lines() {
             // rule ids and message heads, not values
-            let head: String = line.chars().take(40).filter(|c| !c.is_ascii_digit()).collect();
-            if line.starts_with("error") || line.starts_with("warning") || line.contains("does not parse") {
+            let head: String = line
+                .chars()
+                .take(40)
+                .filter(|c| !c.is_ascii_digit())
+                .collect();
+            if line.starts_with("error")
+                || line.starts_with("warning")
+                || line.contains("does not parse")
+            {
                 for b in head.bytes() {
                     h = (h ^ b as u64).wrapping_mul(0x100000001b3);
                 }
@@ -354,8 +473,16 @@ fn main() {
         }
         return;
     }
-    let (Some(name), Some(secs)) = (args.get(1), args.get(2).and_then(|s| s.parse::<u64>().ok())) else {
-        eprintln!("usage: clawfence-fuzz TARGET SECONDS [SEED]   targets: {}", TARGETS.iter().map(|t| t.name).collect::<Vec<_>>().join(", "));
+    let (Some(name), Some(secs)) = (args.get(1), args.get(2).and_then(|s| s.parse::<u64>().ok()))
+    else {
+        eprintln!(
+            "usage: clawfence-fuzz TARGET SECONDS [SEED]   targets: {}",
+            TARGETS
+                .iter()
+                .map(|t| t.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         std::process::exit(2);
     };
     let Some(target) = TARGETS.iter().find(|t| t.name == name) else {
@@ -363,7 +490,11 @@ fn main() {
         std::process::exit(2);
     };
     let seed = args.get(3).and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64
+            | 1
     });
     let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("out").join(name);
     std::fs::create_dir_all(&out_dir).unwrap();
@@ -382,12 +513,16 @@ fn main() {
     {
         let started = started_exec.clone();
         let t0 = Instant::now();
-        std::thread::spawn(move || loop {
-            std::thread::sleep(Duration::from_secs(1));
-            let s = started.load(Ordering::Relaxed);
-            if s != 0 && t0.elapsed().as_millis() as u64 - s > HANG.as_millis() as u64 {
-                eprintln!("HANG: an execution ran over {HANG:?}; input in fuzz/out/<target>/current");
-                std::process::abort();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+                let s = started.load(Ordering::Relaxed);
+                if s != 0 && t0.elapsed().as_millis() as u64 - s > HANG.as_millis() as u64 {
+                    eprintln!(
+                        "HANG: an execution ran over {HANG:?}; input in fuzz/out/<target>/current"
+                    );
+                    std::process::abort();
+                }
             }
         });
     }
