@@ -500,8 +500,8 @@ fn a_huge_config_is_refused_unread() {
 
 #[cfg(unix)]
 #[test]
-fn a_fifo_or_a_device_as_lock_file_never_blocks_preflight() {
-    for kind in ["fifo", "dev-zero"] {
+fn a_fifo_a_device_or_a_huge_lock_file_never_blocks_preflight() {
+    for kind in ["fifo", "dev-zero", "huge"] {
         let h = home(&[(".openclaw/openclaw.json", b"{ gateway: { mode: 'local' } }")]);
         let dir = h.path().join(".openclaw/tmp/openclaw-0");
         std::fs::create_dir_all(&dir).unwrap();
@@ -512,6 +512,10 @@ fn a_fifo_or_a_device_as_lock_file_never_blocks_preflight() {
                 eprintln!("skipped: no mkfifo");
                 continue;
             }
+        } else if kind == "huge" {
+            // 4 GB of zeros (sparse): never read into memory
+            let f = std::fs::File::create(&lock).unwrap();
+            f.set_len(4 << 30).unwrap();
         } else {
             std::os::unix::fs::symlink("/dev/zero", &lock).unwrap();
         }
