@@ -55,7 +55,9 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
     let root = match json5::parse(&loader.sources.get(file).text, file) {
         Ok(root) => {
             // `env` values and anything else secret-looking stay out of every frame.
-            let ranges = crate::secrets::secret_ranges(&root, &loader.sources.get(file).text);
+            let text = &loader.sources.get(file).text;
+            let mut ranges = crate::secrets::secret_ranges(&root, text);
+            ranges.extend(crate::secrets::lexical_secret_ranges(text));
             if !ranges.is_empty() {
                 loader.sources.mask(file, &ranges);
             }

@@ -634,3 +634,17 @@ fn a_regular_file_at_the_default_state_dir_is_a_finding() {
         r.out
     );
 }
+
+#[test]
+fn the_shadowed_value_of_a_duplicate_key_is_masked() {
+    // found by the json5 fuzz target: the last `channels` wins, the first is
+    // not in the tree but still in the code frame
+    let config = format!(
+        "{{ gateway: {{ port: 'x' }}, channels: {{ telegram: {{ botToken: \"{SECRET}\" }} }}, channels: {{}} }}"
+    );
+    let h = home(&[(".openclaw/openclaw.json", config.as_bytes())]);
+    let r = check_all(h.path());
+    assert_eq!(r.code, Some(1));
+    assert!(r.out.contains("error[invalid-port]"), "{}", r.out);
+    assert_no_secret(&r);
+}

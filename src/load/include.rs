@@ -454,18 +454,12 @@ fn too_many_values(loader: &Loader, resolved: &Path, at: Span) -> LoadError {
 
 fn mask_secrets(loader: &mut Loader, file: FileId, node: &Node) {
     let text = &loader.sources.get(file).text;
-    // Values the span parser could not place all carry the whole file as their
-    // span: mask the file the way a broken one is masked.
-    let whole = node.span.start == 0 && node.span.end as usize == text.len() && {
-        node.as_object()
-            .and_then(|o| o.first())
-            .is_some_and(|e| e.key_span == node.span)
-    };
+    // The token scan as well, always: it sees what the tree does not hold (the
+    // earlier value of a duplicate key, which the last one replaced; comments;
+    // values the span parser could not place, which carry the whole file as
+    // their span).
     let mut ranges = crate::secrets::secret_ranges(node, text);
-    ranges.extend(crate::secrets::comment_secret_ranges(text));
-    if whole {
-        ranges.extend(crate::secrets::lexical_secret_ranges(text));
-    }
+    ranges.extend(crate::secrets::lexical_secret_ranges(text));
     if !ranges.is_empty() {
         loader.sources.mask(file, &ranges);
     }
