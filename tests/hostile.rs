@@ -648,3 +648,18 @@ fn the_shadowed_value_of_a_duplicate_key_is_masked() {
     assert!(r.out.contains("error[invalid-port]"), "{}", r.out);
     assert_no_secret(&r);
 }
+
+#[test]
+fn a_port_of_1e91_does_not_overflow() {
+    // found by the check fuzz target: `187e89` truncated to i64::MAX, then `+ 2`
+    let h = home(&[
+        (".openclaw/openclaw.json", b"{ gateway: { mode: 'local', port: 187e89 } }"),
+        (
+            ".openclaw-rescue/openclaw.json",
+            b"{ gateway: { mode: 'local' }, browser: { profiles: { p: { cdpPort: -1e300, color: '#FF4500' } } } }",
+        ),
+    ]);
+    let r = check_all(h.path());
+    assert_eq!(r.code, Some(1), "{}", r.out);
+    assert!(r.out.contains("error[invalid-port]"), "{}", r.out);
+}

@@ -98,7 +98,9 @@ pub(super) fn resolve_browser(
                         effect: PortEffect::Rejected,
                     });
                 }
-                p.node.as_f64().map(|n| Resolved::new(n as i64, origin))
+                p.node
+                    .as_f64()
+                    .map(|n| Resolved::new(n.clamp(-1e12, 1e12) as i64, origin))
             });
             raws.push(Raw {
                 name: e.key.clone(),

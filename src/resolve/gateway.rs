@@ -46,7 +46,9 @@ pub(super) fn gateway_port(
             // schema then rejects; anything else falls through to the profile hash.
             match e.node.value {
                 Value::Number(n) if n.is_finite() && n > 0.0 => {
-                    Some(Resolved::new(n.trunc() as i64, origin))
+                    // Clamped: any value past 65535 is as invalid as `1e91`,
+                    // and port arithmetic on it must not overflow.
+                    Some(Resolved::new(n.trunc().min(1e12) as i64, origin))
                 }
                 _ => None,
             }
