@@ -33,6 +33,28 @@ pub fn scan_home(home: &Path) -> std::io::Result<Discovered> {
         .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
         .collect();
     names.sort();
+    // A regular file (or a FIFO, a socket) where a state dir belongs: OpenClaw
+    // can neither read a config below it nor create its state there.
+    let mut not_dirs: Vec<String> = std::fs::read_dir(home)?
+        .filter_map(Result::ok)
+        .filter(|e| !e.path().is_dir())
+        .filter_map(|e| e.file_name().into_string().ok())
+        // `~/.openclaw-x.tar.gz` is a backup, not a profile: only the default
+        // state dir is certain to be meant.
+        .filter(|n| n == ".openclaw")
+        .collect();
+    not_dirs.sort();
+    for name in not_dirs {
+        out.issues.push(DiscoveryIssue {
+            location: Location::Path(format!("~/{name}")),
+            message: format!(
+                "`~/{name}` is a file, not a directory: `default` cannot start (OpenClaw cannot create its state dir there)"
+            ),
+            help: Some(format!(
+                "move the file away (`mv ~/{name} ~/{name}.bak`) so that OpenClaw can create the directory"
+            )),
+        });
+    }
     let has = |n: &str| names.iter().any(|(x, _)| x == n);
     if has(".openclaw") || has(".clawdbot") {
         out.specs.push(Spec::default_instance());
@@ -391,6 +413,14 @@ mod tests {
         }
         std::fs::write(h.path().join(".openclaw-file"), "").unwrap();
         let d = scan_home(h.path()).unwrap();
+        let g = tempfile::tempdir().unwrap();
+        std::fs::write(g.path().join(".openclaw"), "{}").unwrap();
+        let e = scan_home(g.path()).unwrap();
+        assert!(
+            e.issues[0].message.contains("`~/.openclaw` is a file"),
+            "{:?}",
+            e.issues
+        );
         let names: Vec<&str> = d.specs.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["default", "rescue"]);
         assert_eq!(d.issues.len(), 2);

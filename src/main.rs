@@ -25,7 +25,12 @@ fn main() -> ExitCode {
     match run(cli, check_matches) {
         Ok(code) => code,
         Err(e) => {
-            let _ = writeln!(anstream::stderr(), "error: {e:#}");
+            let message = format!("{e:#}");
+            let _ = writeln!(
+                anstream::stderr(),
+                "error: {}",
+                clawfence::report::escape_controls(&message)
+            );
             ExitCode::from(2)
         }
     }
@@ -94,7 +99,8 @@ fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
             let findings = rules::check(&host, &Selection::default());
             let mut err = anstream::stderr();
             for f in findings.iter().filter(|f| f.rule.id == "invalid-config") {
-                writeln!(err, "warning: {}", report::one_line(&host, f))?;
+                let line = report::one_line(&host, f);
+                writeln!(err, "warning: {}", report::escape_controls(&line))?;
             }
             let line = || report::portmap::build(&host, &findings);
             let text = match (args.format, args.live) {
@@ -560,6 +566,7 @@ fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -
     let mut selection = selection(&args.only, &args.skip)?;
     let req = host_request(&args.host)?;
     let mut host = build_host(&req)?;
+    refuse_outputs_onto_inputs(&host, outputs)?;
     let settings = match settings_file(args, &req) {
         Some((path, in_manifest)) => config::load(&mut host, &path, in_manifest)
             .with_context(|| format!("cannot read settings `{}`", path.display()))?,
@@ -772,6 +779,45 @@ fn searched_note(cwd: &std::path::Path) -> String {
             cwd.display()
         )
     }
+}
+
+/// `--output` onto a file the check reads (a config, an include, a `.env`, the
+/// manifest) would silently replace it: refused, before anything is written.
+fn refuse_outputs_onto_inputs(
+    host: &clawfence::model::Host,
+    outputs: &[(Format, Option<PathBuf>)],
+) -> Result<()> {
+    let real = |p: &std::path::Path| -> PathBuf {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+            match (
+                parent.and_then(|d| std::fs::canonicalize(d).ok()),
+                p.file_name(),
+            ) {
+                (Some(d), Some(name)) => d.join(name),
+                _ => p.to_path_buf(),
+            }
+        })
+    };
+    let inputs: Vec<(PathBuf, String)> = host
+        .sources
+        .files()
+        .map(|f| (real(&f.path), f.display.clone()))
+        .chain(host.instances.iter().map(|i| {
+            let p = &i.config_path.value;
+            (real(p), p.display().to_string())
+        }))
+        .collect();
+    for path in outputs.iter().filter_map(|(_, p)| p.as_ref()) {
+        let out = real(path);
+        if let Some((_, shown)) = inputs.iter().find(|(p, _)| *p == out) {
+            anyhow::bail!(
+                "refusing to write `{}`: it is an input of this check (`{shown}`); choose another `--output`",
+                clawfence::report::escape_controls(&path.display().to_string())
+            );
+        }
+    }
+    Ok(())
 }
 
 fn host_request(args: &HostArgs) -> Result<HostRequest> {

@@ -55,23 +55,38 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
         ..Manifest::default()
     };
     let root = match json5::parse(&loader.sources.get(file).text, file) {
-        Ok(root) => root,
+        Ok(root) => {
+            // `env` values and anything else secret-looking stay out of every frame.
+            let text = &loader.sources.get(file).text;
+            let mut ranges = crate::secrets::secret_ranges(&root, text);
+            ranges.extend(crate::secrets::lexical_secret_ranges(text));
+            if !ranges.is_empty() {
+                loader.sources.mask(file, &ranges);
+            }
+            root
+        }
         Err(e) => {
-            out.issues.push(issue(
-                Span::new(file, e.offset..e.offset),
-                format!(
+            let location = if crate::load::mask_unparsed(loader, file) {
+                Location::Span(Span::new(file, e.offset..e.offset))
+            } else {
+                Location::Path(loader.display(path))
+            };
+            out.issues.push(DiscoveryIssue {
+                location,
+                message: format!(
                     "manifest `{}` does not parse: {}",
                     loader.display(path),
                     e.message
                 ),
-                Some(
+                help: Some(
                     "the manifest is JSON5: `{ instances: { NAME: { config: \"PATH\" } } }`".into(),
                 ),
-            ));
+            });
             return Ok(out);
         }
     };
     let abs = |p: &str| resolve_lexical(&dir, Path::new(p));
+    let real_dir = crate::load::canonical_or_lexical(&dir);
     let Some(top) = root.as_object() else {
         out.issues.push(issue(
             root.span,
@@ -119,6 +134,28 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
         ));
         return Ok(out);
     };
+    // why: like `$include` (`src/config/includes.ts`), every file a manifest
+    // names must stay inside its directory, lexically and after symlinks: a
+    // pull request must not make CI read (and quote) files from elsewhere.
+    let shown_dir = loader.display(&dir);
+    let inside = |p: &str, at: Span, what: &str| -> Result<PathBuf, DiscoveryIssue> {
+        let path = abs(p);
+        let real = std::fs::canonicalize(&path).ok();
+        if path.starts_with(&dir) && real.as_ref().is_none_or(|r| r.starts_with(&real_dir)) {
+            Ok(path)
+        } else {
+            Err(issue(
+                at,
+                format!(
+                    "`{what}` path `{}` leaves the manifest's directory",
+                    crate::secrets::mask_ranges(p, &crate::secrets::inline_secrets(p))
+                ),
+                Some(format!(
+                    "move the file below `{shown_dir}` and name it relative to the manifest",
+                )),
+            ))
+        }
+    };
     let text = loader.sources.get(file).text.clone();
     for (name, span) in duplicate_names(&text, file) {
         out.issues.push(issue(
@@ -130,7 +167,15 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
         ));
     }
     for e in list {
-        match instance(loader, &e.key, e.key_span, &e.node, &abs, &mut out.issues) {
+        match instance(
+            loader,
+            &e.key,
+            e.key_span,
+            &e.node,
+            &abs,
+            &inside,
+            &mut out.issues,
+        ) {
             Ok(spec) => out.specs.push(spec),
             Err(i) => out.issues.push(i),
         }
@@ -338,6 +383,7 @@ fn instance(
     name_span: Span,
     node: &Node,
     abs: &dyn Fn(&str) -> PathBuf,
+    inside: &dyn Fn(&str, Span, &str) -> Result<PathBuf, DiscoveryIssue>,
     issues: &mut Vec<DiscoveryIssue>,
 ) -> Result<Spec, DiscoveryIssue> {
     let Some(fields) = node.as_object() else {
@@ -379,7 +425,7 @@ fn instance(
     }
     let mut spec = match config {
         Some(config) => {
-            let path = abs(string(&config.node, "config")?);
+            let path = inside(string(&config.node, "config")?, config.node.span, "config")?;
             // why: a missing config makes OpenClaw run on built-in defaults, so a
             // manifest naming one that is not there checks something else.
             if !path.is_file() {
@@ -466,10 +512,14 @@ fn instance(
                 }
             }
             "envFile" => match &f.node.value {
-                Value::String(s) => spec.env_files.push(abs(s)),
+                Value::String(s) => spec.env_files.push(inside(s, f.node.span, "envFile")?),
                 Value::Array(items) => {
                     for item in items {
-                        spec.env_files.push(abs(string(item, "envFile")?));
+                        spec.env_files.push(inside(
+                            string(item, "envFile")?,
+                            item.span,
+                            "envFile",
+                        )?);
                     }
                 }
                 _ => {

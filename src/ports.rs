@@ -97,10 +97,9 @@ pub fn is_valid_port(p: i64) -> bool {
 
 /// `derivePort`: `base + offset`, or `fallback` when that is not a valid port.
 fn derive_port(base: i64, offset: i64, fallback: i64) -> i64 {
-    if is_valid_port(base + offset) {
-        base + offset
-    } else {
-        fallback
+    match base.checked_add(offset) {
+        Some(p) if is_valid_port(p) => p,
+        _ => fallback,
     }
 }
 

@@ -1035,7 +1035,12 @@ fn state_lock(i: &Instance) -> Option<(u32, Option<String>)> {
         if !d.file_name().to_string_lossy().starts_with("openclaw") {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(d.path().join("gateway.state.lock")) else {
+        // A FIFO, a device or a huge file here must neither block nor flood:
+        // only a regular file of at most 64 KiB is read.
+        // why: the lock is one small JSON object OpenClaw writes itself (`pid`,
+        // `createdAt`, `configPath`, `startTime`: `src/infra/gateway-lock.ts`).
+        let Ok(text) = crate::load::read_bounded(&d.path().join("gateway.state.lock"), 64 * 1024)
+        else {
             continue;
         };
         let Some(pid) = serde_json::from_str::<serde_json::Value>(&text)

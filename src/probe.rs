@@ -34,7 +34,8 @@ pub fn probe(addr: IpAddr, port: u16) -> PortState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holder {
     pub pid: u32,
-    /// `/proc/<pid>/cmdline`, arguments joined by spaces.
+    /// `/proc/<pid>/cmdline`, arguments joined by spaces, secrets masked
+    /// (another process's `--token X` must not reach our output).
     pub command: String,
     /// `/proc/<pid>/environ`, where readable.
     pub environ: Vec<(String, String)>,
@@ -82,7 +83,7 @@ pub fn holders(port: u16) -> Vec<Holder> {
         if owns {
             out.push(Holder {
                 pid,
-                command: read_nul_list(&p.path().join("cmdline")).join(" "),
+                command: crate::secrets::mask_command(&read_nul_list(&p.path().join("cmdline"))),
                 environ: read_nul_list(&p.path().join("environ"))
                     .into_iter()
                     .filter_map(|kv| {
@@ -96,8 +97,9 @@ pub fn holders(port: u16) -> Vec<Holder> {
     out
 }
 
+/// A NUL-separated `/proc` list, read up to 1 MiB.
 fn read_nul_list(path: &Path) -> Vec<String> {
-    std::fs::read(path)
+    crate::load::read_proc(path, 1024 * 1024)
         .map(|b| {
             b.split(|c| *c == 0)
                 .filter(|s| !s.is_empty())
@@ -144,10 +146,10 @@ pub fn alive(pid: u32) -> Option<bool> {
     }
 }
 
-/// The command line of a process, where it can be read.
+/// The command line of a process, where it can be read, secrets masked.
 pub fn command_of(pid: u32) -> Option<String> {
     let args = read_nul_list(&Path::new("/proc").join(pid.to_string()).join("cmdline"));
-    (!args.is_empty()).then(|| args.join(" "))
+    (!args.is_empty()).then(|| crate::secrets::mask_command(&args))
 }
 
 /// Whether this looks like a container, where OpenClaw's default bind is `auto`

@@ -56,7 +56,7 @@ impl Origin {
                 let f = sources.get(s.file);
                 format!(
                     "`{}` at {}",
-                    one_line(&f.shown_text()[s.range()]),
+                    one_line(f.shown_text().get(s.range()).unwrap_or("…")),
                     sources.locate(*s)
                 )
             }
@@ -65,7 +65,7 @@ impl Origin {
                 let (line, _) = f.line_col(s.start as usize);
                 format!(
                     "`{}` at {}:{line}",
-                    one_line(&f.shown_text()[s.range()]),
+                    one_line(f.shown_text().get(s.range()).unwrap_or("…")),
                     f.display
                 )
             }

@@ -54,6 +54,8 @@ pub struct SourceFile {
     masked: Option<String>,
     /// Byte offset of the start of every line.
     line_starts: Vec<u32>,
+    /// Character offset, in the shown text, of the start of every line.
+    shown_line_chars: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
@@ -73,6 +75,7 @@ impl SourceFile {
             text,
             masked: None,
             line_starts,
+            shown_line_chars: std::sync::OnceLock::new(),
         }
     }
 
@@ -80,6 +83,30 @@ impl SourceFile {
     /// spans and lines stay where they were.
     pub fn shown_text(&self) -> &str {
         self.masked.as_deref().unwrap_or(&self.text)
+    }
+
+    /// The character offset in [`SourceFile::shown_text`] of a byte offset (rounded
+    /// down to a character), for renderers that count characters.
+    pub fn shown_char_offset(&self, offset: usize) -> usize {
+        let shown = self.shown_text();
+        let offset = floor_char_boundary(shown, offset);
+        let line = match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let starts = self.shown_line_chars.get_or_init(|| {
+            let mut out = Vec::with_capacity(self.line_starts.len());
+            let (mut chars, mut at) = (0usize, 0usize);
+            for &ls in &self.line_starts {
+                let ls = floor_char_boundary(shown, ls as usize);
+                chars += shown[at..ls].chars().count();
+                at = ls;
+                out.push(chars as u32);
+            }
+            out
+        });
+        let start = floor_char_boundary(shown, self.line_starts[line] as usize);
+        starts[line] as usize + shown[start..offset.max(start)].chars().count()
     }
 
     /// 1-based line and column (columns count characters) of a byte offset.
@@ -97,9 +124,20 @@ impl SourceFile {
     }
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+/// The largest char boundary at or below `i` (clamped to the text).
+pub fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
     while !s.is_char_boundary(i) {
         i -= 1;
+    }
+    i
+}
+
+/// The smallest char boundary at or above `i` (clamped to the text).
+pub fn ceil_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
     }
     i
 }
@@ -133,29 +171,44 @@ impl SourceMap {
         id
     }
 
+    /// Every file read, in the order read.
+    pub fn files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter()
+    }
+
     pub fn find(&self, path: &Path) -> Option<FileId> {
         self.by_path.get(path).copied()
     }
 
     /// Masks byte ranges of a file (secret values) in everything that is shown.
+    ///
+    /// Every byte of every character a range touches becomes `*` (line breaks
+    /// stay), so the shown text keeps the exact byte length and line starts of the
+    /// original and is always valid UTF-8, whatever offsets the ranges carry.
     pub fn mask(&mut self, id: FileId, ranges: &[Range<usize>]) {
         let file = &mut self.files[id.0 as usize];
+        let text = &file.text;
         let mut bytes = file
             .masked
             .take()
-            .unwrap_or_else(|| file.text.clone())
+            .unwrap_or_else(|| text.clone())
             .into_bytes();
         for r in ranges {
-            let (start, end) = (r.start.min(bytes.len()), r.end.min(bytes.len()));
-            for b in &mut bytes[start..end] {
+            let start = floor_char_boundary(text, r.start.min(text.len()));
+            let end = ceil_char_boundary(text, r.end.min(text.len()));
+            for b in &mut bytes[start..end.max(start)] {
                 if !matches!(*b, b'\n' | b'\r') {
                     *b = b'*';
                 }
             }
         }
-        // Whole UTF-8 sequences are masked together (ranges are value spans), and
-        // anything left half-masked is repaired rather than trusted.
-        file.masked = Some(String::from_utf8_lossy(&bytes).into_owned());
+        // Only whole characters were replaced by ASCII, so this never fails; a
+        // lossy fallback would change lengths and is not trusted.
+        file.shown_line_chars = std::sync::OnceLock::new();
+        file.masked = Some(String::from_utf8(bytes).unwrap_or_else(|e| {
+            let len = e.as_bytes().len();
+            "*".repeat(len)
+        }));
     }
 
     /// Files below `root` that are shown by their absolute path are shown as the

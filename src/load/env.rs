@@ -138,6 +138,7 @@ pub fn parse_dotenv(text: &str, file: FileId) -> Vec<DotenvEntry> {
     let original = |i: usize| i + removed.partition_point(|&r| r <= i);
 
     let mut out: Vec<DotenvEntry> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for caps in LINE.captures_iter(&normalized) {
         let key = caps.get(1).expect("key group");
         let raw = caps.get(2).map(|m| m.as_str()).unwrap_or("");
@@ -156,9 +157,12 @@ pub fn parse_dotenv(text: &str, file: FileId) -> Vec<DotenvEntry> {
             span: Span::new(file, original(key.start())..original(end)),
             value_span: Span::new(file, original(value_range.start)..original(value_range.end)),
         };
-        match out.iter_mut().find(|e| e.key == entry.key) {
-            Some(existing) => *existing = entry,
-            None => out.push(entry),
+        match index.get(&entry.key) {
+            Some(&at) => out[at] = entry,
+            None => {
+                index.insert(entry.key.clone(), out.len());
+                out.push(entry);
+            }
         }
     }
     out

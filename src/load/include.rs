@@ -11,11 +11,16 @@
 use super::json5::{self, Entry, Node, Value};
 use super::{LoadError, LoadErrorKind, Loader, Location, canonical_or_lexical, resolve_lexical};
 use crate::source::{FileId, SourceKind, Span};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 const MAX_INCLUDE_DEPTH: usize = 10;
 const MAX_INCLUDE_FILE_BYTES: u64 = 2 * 1024 * 1024;
 const MAX_INCLUDE_PATH_LENGTH: usize = 4096;
+/// Values all includes of one config may produce together. OpenClaw has no cap
+/// (an array of the same file repeated, ten levels deep, grows without bound);
+/// clawfence stops there with an error.
+const MAX_INCLUDE_VALUES: usize = 1_000_000;
 
 /// A config file after `$include` resolution.
 #[derive(Debug, Clone)]
@@ -69,18 +74,7 @@ pub fn load_config(loader: &mut Loader, path: &Path, include_roots: &[PathBuf]) 
             n
         }
         Err(e) => {
-            let (line, col) = loader.sources.get(file).line_col(e.offset);
-            out.errors.push(
-                LoadError::new(
-                    LoadErrorKind::Syntax,
-                    e.message.clone(),
-                    Location::Span(Span::new(file, e.offset..e.offset)),
-                )
-                .with_help(format!(
-                    "fix line {line}, column {col} of `{}`",
-                    loader.display(path)
-                )),
-            );
+            out.errors.push(syntax_error(loader, file, path, &e));
             return out;
         }
     };
@@ -96,6 +90,10 @@ pub fn load_config(loader: &mut Loader, path: &Path, include_roots: &[PathBuf]) 
         loader,
         roots,
         files: Vec::new(),
+        cache: HashMap::new(),
+        seen: Vec::new(),
+        max_chain: 1,
+        values: 0,
     };
     let chain = vec![resolve_lexical(Path::new("/"), path)];
     match processor.process(node, path, &chain) {
@@ -122,6 +120,38 @@ struct Processor<'l, 'a> {
     loader: &'l mut Loader<'a>,
     roots: Vec<Root>,
     files: Vec<FileId>,
+    /// Every included file processed so far, by resolved path.
+    cache: HashMap<PathBuf, Done>,
+    /// Included files processed so far, in the order they finished.
+    seen: Vec<PathBuf>,
+    /// The longest chain reached while processing the current file.
+    max_chain: usize,
+    /// Values produced by every include so far.
+    values: usize,
+}
+
+/// An included file already processed.
+struct Done {
+    node: Node,
+    /// How many files deep its own includes go, itself included.
+    height: usize,
+    /// It and every file below it.
+    files: Vec<PathBuf>,
+}
+
+/// Every value of a tree, counted.
+fn count_values(node: &Node) -> usize {
+    let mut n = 0;
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        n += 1;
+        match &node.value {
+            Value::Array(items) => stack.extend(items),
+            Value::Object(entries) => stack.extend(entries.iter().map(|e| &e.node)),
+            _ => {}
+        }
+    }
+    n
 }
 
 // An error ends the whole load at once, so its size on the error path is moot.
@@ -243,6 +273,9 @@ impl Processor<'_, '_> {
         // including file's directory, and substitution runs after includes.
         let dir = base.parent().unwrap_or(Path::new("/"));
         let resolved = resolve_lexical(dir, Path::new(include));
+        // From here on `include` is only quoted: never with a credential in it.
+        let masked = crate::secrets::mask_ranges(include, &crate::secrets::inline_secrets(include));
+        let include = masked.as_str();
         if resolved.as_os_str().len() >= MAX_INCLUDE_PATH_LENGTH {
             return Err(error(
                 format!(
@@ -309,22 +342,56 @@ impl Processor<'_, '_> {
                 shown(self.loader, base)
             )));
         }
+        if let Some(done) = self.cache.get(&resolved)
+            && chain.len() + done.height <= MAX_INCLUDE_DEPTH + 1
+            && !done.files.iter().any(|f| chain.contains(f))
+        {
+            // Processed before from another place: same tree, same files, and
+            // neither a cycle nor too deep from here, so the result is the same.
+            // why: OpenClaw re-reads and re-merges it every time; the result is
+            // equal, only the cost differs.
+            let node = done.node.clone();
+            self.max_chain = self.max_chain.max(chain.len() + done.height);
+            self.seen.extend(done.files.iter().cloned());
+            self.values += count_values(&node);
+            if self.values > MAX_INCLUDE_VALUES {
+                return Err(too_many_values(self.loader, &resolved, at));
+            }
+            return Ok(node);
+        }
         let file = self.read_guarded(include, &resolved, at)?;
         let parsed = json5::parse(&self.loader.sources.get(file).text, file).map_err(|e| {
+            let mut err = syntax_error(self.loader, file, &resolved, &e);
+            err.kind = LoadErrorKind::Include;
             let shown = self.loader.display(&resolved);
-            let (line, col) = self.loader.sources.get(file).line_col(e.offset);
-            LoadError::new(
-                LoadErrorKind::Include,
-                format!("`{shown}` does not parse: {}", e.message),
-                Location::Span(Span::new(file, e.offset..e.offset)),
-            )
-            .with_related(at, "included here")
-            .with_help(format!("fix line {line}, column {col} of `{shown}`"))
+            err.message = format!("`{shown}` does not parse: {}", err.message);
+            err.with_related(at, "included here")
         })?;
         mask_secrets(self.loader, file, &parsed);
         let mut nested = chain.to_vec();
         nested.push(resolved.clone());
-        self.process(parsed, &resolved, &nested)
+        let depth_before = self.max_chain;
+        self.max_chain = nested.len();
+        let files_before = self.seen.len();
+        let node = self.process(parsed, &resolved, &nested)?;
+        self.values += count_values(&node);
+        if self.values > MAX_INCLUDE_VALUES {
+            return Err(too_many_values(self.loader, &resolved, at));
+        }
+        let mut files: Vec<PathBuf> = self.seen[files_before..].to_vec();
+        files.push(resolved.clone());
+        self.seen.push(resolved.clone());
+        let height = self.max_chain + 1 - nested.len();
+        self.max_chain = self.max_chain.max(depth_before);
+        self.cache.insert(
+            resolved,
+            Done {
+                node: node.clone(),
+                height,
+                files,
+            },
+        );
+        Ok(node)
     }
 
     /// `readConfigIncludeFileWithGuards`: a regular file of at most 2 MiB with a
@@ -372,11 +439,61 @@ impl Processor<'_, '_> {
     }
 }
 
+fn too_many_values(loader: &Loader, resolved: &Path, at: Span) -> LoadError {
+    error(
+        format!(
+            "Include expansion exceeds {MAX_INCLUDE_VALUES} values (the same files included many times over)"
+        ),
+        at,
+    )
+    .with_help(format!(
+        "include `{}` once, from one place",
+        loader.display(resolved)
+    ))
+}
+
 fn mask_secrets(loader: &mut Loader, file: FileId, node: &Node) {
-    let ranges = crate::secrets::secret_ranges(node, &loader.sources.get(file).text);
+    let text = &loader.sources.get(file).text;
+    // The token scan as well, always: it sees what the tree does not hold (the
+    // earlier value of a duplicate key, which the last one replaced; comments;
+    // values the span parser could not place, which carry the whole file as
+    // their span).
+    let mut ranges = crate::secrets::secret_ranges(node, text);
+    ranges.extend(crate::secrets::lexical_secret_ranges(text));
     if !ranges.is_empty() {
         loader.sources.mask(file, &ranges);
     }
+}
+
+/// The error for a file that does not parse. Its secret-looking values are
+/// masked first (the code frame shows the text around the error); a file that
+/// is not JSON5 at all (it does not start with `{` or `[`, or holds NUL bytes:
+/// `/etc/passwd`, an environment dump) gets no code frame, so none of its
+/// content is shown.
+fn syntax_error(
+    loader: &mut Loader,
+    file: FileId,
+    path: &Path,
+    e: &json5::SyntaxError,
+) -> LoadError {
+    let shown = loader.display(path);
+    if !super::mask_unparsed(loader, file) {
+        return LoadError::new(
+            LoadErrorKind::Syntax,
+            "not JSON5: the file does not start with `{` (its content is not shown)".into(),
+            Location::Path(shown.clone()),
+        )
+        .with_help(format!(
+            "point the config at an OpenClaw JSON5 file, or write `{{}}` into `{shown}`"
+        ));
+    }
+    let (line, col) = loader.sources.get(file).line_col(e.offset);
+    LoadError::new(
+        LoadErrorKind::Syntax,
+        e.message.clone(),
+        Location::Span(Span::new(file, e.offset..e.offset)),
+    )
+    .with_help(format!("fix line {line}, column {col} of `{shown}`"))
 }
 
 #[cfg(unix)]
@@ -433,11 +550,16 @@ pub fn deep_merge(base: Node, over: Node) -> Node {
                 Value::Object(m) => m,
                 _ => unreachable!("sanitize keeps objects"),
             };
+            let mut index: HashMap<String, usize> = merged
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.key.clone(), i))
+                .collect();
             for entry in b {
                 if is_blocked_key(&entry.key) {
                     continue;
                 }
-                match merged.iter_mut().find(|e| e.key == entry.key) {
+                match index.get(&entry.key).map(|&i| &mut merged[i]) {
                     Some(current) => {
                         let old = std::mem::replace(
                             &mut current.node,
@@ -456,10 +578,13 @@ pub fn deep_merge(base: Node, over: Node) -> Node {
                         };
                         current.key_span = entry.key_span;
                     }
-                    None => merged.push(Entry {
-                        node: sanitize(entry.node),
-                        ..entry
-                    }),
+                    None => {
+                        index.insert(entry.key.clone(), merged.len());
+                        merged.push(Entry {
+                            node: sanitize(entry.node),
+                            ..entry
+                        });
+                    }
                 }
             }
             Node {
@@ -654,6 +779,39 @@ mod tests {
             sources.locate(c.errors[0].related[0].0),
             "~/c/openclaw.json:1:22"
         );
+    }
+
+    #[test]
+    fn a_file_included_twice_merges_as_upstream_and_the_cache_keeps_depth_errors() {
+        let h = home();
+        write(h.path(), "c/a.json5", "{list:[1],obj:{x:1}}");
+        let top = write(
+            h.path(),
+            "c/openclaw.json",
+            "{$include:['./a.json5','./a.json5']}",
+        );
+        let (c, _) = load(&top, h.path());
+        assert_eq!(to_json(c.root.as_ref().unwrap()), "{list:[1,1],obj:{x:1}}");
+        // f5 is first reached from the top (shallow), then through f1..f4 (deep):
+        // the cached result must still fail exactly when the chain is too deep.
+        for n in [10, 11] {
+            let dir = h.path().join(format!("d{n}"));
+            for i in 1..=n {
+                let body = if i == n {
+                    "{gateway:{port:1234}}".to_string()
+                } else {
+                    format!("{{$include:'./f{}.json5'}}", i + 1)
+                };
+                write(&dir, &format!("f{i}.json5"), &body);
+            }
+            let top = write(
+                &dir,
+                "openclaw.json",
+                "{$include:['./f5.json5','./f1.json5']}",
+            );
+            let (c, _) = load(&top, h.path());
+            assert_eq!(c.errors.is_empty(), n == 10, "{n}: {:?}", c.errors);
+        }
     }
 
     #[test]

@@ -135,6 +135,11 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, SyntaxError> {
             offset,
         });
     }
+    // why: npm json5 keeps a lone surrogate escape (`"\uD800"`) as a UTF-16 code
+    // unit; Rust strings cannot hold one, so both parsers see `\uFFFD` instead,
+    // at the same length, so every offset stays where it was.
+    let lone = replace_lone_surrogates(text);
+    let text = lone.as_deref().unwrap_or(text);
     if let Err(e) = json5::from_str::<serde::de::IgnoredAny>(text) {
         return Err(gate_error(text, &e));
     }
@@ -163,16 +168,66 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, SyntaxError> {
 }
 
 fn gate_error(text: &str, e: &json5::Error) -> SyntaxError {
-    let offset = e
-        .position()
-        .map(|p| offset_of(text, p.line, p.column))
-        .unwrap_or(text.len());
     let full = e.to_string();
+    // A file that ends too early is reported where it ends, not where the
+    // unfinished value began.
+    let offset = if full.starts_with("EOF") {
+        text.trim_end().len()
+    } else {
+        e.position()
+            .map(|p| offset_of(text, p.line, p.column))
+            .unwrap_or(text.len())
+    };
     let message = match full.rfind(" at line ") {
         Some(i) => full[..i].to_string(),
         None => full,
     };
     SyntaxError { message, offset }
+}
+
+/// `text` with every `\uD800`..`\uDFFF` escape that is not half of a valid pair
+/// written as `\uFFFD`, or `None` when there is none. Only escapes inside
+/// strings count; a `\\` before `u` is a literal backslash.
+fn replace_lone_surrogates(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let unit = |i: usize| -> Option<u16> {
+        if b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u') {
+            let hex = text.get(i + 2..i + 6)?;
+            u16::from_str_radix(hex, 16).ok()
+        } else {
+            None
+        }
+    };
+    let mut lone: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            match unit(i) {
+                Some(0xD800..=0xDBFF) => match unit(i + 6) {
+                    Some(0xDC00..=0xDFFF) => i += 12,
+                    _ => {
+                        lone.push(i);
+                        i += 6;
+                    }
+                },
+                Some(0xDC00..=0xDFFF) => {
+                    lone.push(i);
+                    i += 6;
+                }
+                _ => i += 2,
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if lone.is_empty() {
+        return None;
+    }
+    let mut out = text.as_bytes().to_vec();
+    for at in lone {
+        out[at + 2..at + 6].copy_from_slice(b"FFFD");
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Byte offset of a 0-based JSON5 line and character column.
@@ -264,6 +319,8 @@ fn convert(v: &ast::Value, file: FileId, shift: usize) -> Node {
         }
         ast::Value::Object(o) => {
             let mut entries: Vec<Entry> = Vec::with_capacity(o.properties.len());
+            let mut index: std::collections::HashMap<String, usize> =
+                std::collections::HashMap::with_capacity(o.properties.len());
             for p in &o.properties {
                 let (key, key_range) = match &p.name {
                     ast::ObjectPropName::String(s) => (s.value.to_string(), s.range),
@@ -276,9 +333,12 @@ fn convert(v: &ast::Value, file: FileId, shift: usize) -> Node {
                 };
                 // why: npm json5 assigns duplicate keys in order, so the last value
                 // wins while the key keeps its first position.
-                match entries.iter_mut().find(|e| e.key == entry.key) {
-                    Some(existing) => *existing = entry,
-                    None => entries.push(entry),
+                match index.get(&entry.key) {
+                    Some(&at) => entries[at] = entry,
+                    None => {
+                        index.insert(entry.key.clone(), entries.len());
+                        entries.push(entry);
+                    }
                 }
             }
             Value::Object(entries)

@@ -93,30 +93,134 @@ pub struct Loader<'a> {
 
 impl Loader<'_> {
     /// How `path` is shown in every output.
+    /// Credential-shaped parts of a path (a URL pasted as a path) are masked.
     pub fn display(&self, path: &Path) -> String {
-        display_path(path, &self.display_base, self.display_prefix)
+        let shown = display_path(path, &self.display_base, self.display_prefix);
+        let secrets = crate::secrets::inline_secrets(&shown);
+        if secrets.is_empty() {
+            shown
+        } else {
+            crate::secrets::mask_ranges(&shown, &secrets)
+        }
     }
 
     /// Reads a UTF-8 file (replacing invalid bytes, as Node's `utf-8` decoding does).
+    ///
+    /// Only a regular file is read, after following symlinks, and only up to the
+    /// cap of its kind ([`max_bytes`]); a file that yields more bytes than its
+    /// size says (`/proc`, `/sys`: they report 0) is refused, so a config
+    /// symlinked to `/proc/self/environ` is never read, let alone shown.
     pub fn read(&mut self, path: &Path, kind: SourceKind) -> std::io::Result<FileId> {
         if let Some(id) = self.sources.find(path) {
             return Ok(id);
         }
-        // A FIFO or a device would block or never end: only regular files are read.
-        if !std::fs::metadata(path)?.is_file() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a regular file",
-            ));
-        }
-        let bytes = std::fs::read(path)?;
-        let text = match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
+        let text = read_bounded(path, max_bytes(kind))?;
         let display = self.display(path);
         Ok(self.sources.add(path.to_path_buf(), display, kind, text))
     }
+}
+
+/// Masks what a file that does not parse could show: secret-looking values
+/// found by a tolerant scan. Returns false, masking all of it, when the file is
+/// not JSON5 at all (`/etc/passwd`, an environment dump): none of it is shown.
+pub fn mask_unparsed(loader: &mut Loader, file: FileId) -> bool {
+    let text = &loader.sources.get(file).text;
+    if !looks_like_json5(text) {
+        let all = 0..text.len();
+        loader.sources.mask(file, std::slice::from_ref(&all));
+        return false;
+    }
+    let ranges = crate::secrets::lexical_secret_ranges(text);
+    if !ranges.is_empty() {
+        loader.sources.mask(file, &ranges);
+    }
+    true
+}
+
+/// Whether a text could be meant as a JSON5 document: after blanks and
+/// comments it starts with `{` or `[`, and it is text.
+pub fn looks_like_json5(text: &str) -> bool {
+    if text.contains('\0') {
+        return false;
+    }
+    let mut rest = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    loop {
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+        rest = rest.trim_start();
+    }
+    rest.is_empty() || rest.starts_with('{') || rest.starts_with('[')
+}
+
+/// The most bytes clawfence reads from one file of a kind.
+///
+/// why: `.env` files: OpenClaw skips any larger than 1 MiB
+/// (`src/infra/dotenv-global-core.ts` `MAX_DOTENV_FILE_BYTES`); `$include` files
+/// are capped at 2 MiB in `include.rs`. OpenClaw reads the main config with no
+/// cap (`src/config/io.load.ts`: `readFileSync(configPath, "utf-8")`); clawfence uses
+/// the 8 MiB OpenClaw allows for config files given to `config set`
+/// (`src/cli/config-set-input.ts` `CONFIG_MUTATION_FILE_MAX_BYTES`).
+pub fn max_bytes(kind: SourceKind) -> u64 {
+    match kind {
+        SourceKind::Env => MAX_DOTENV_FILE_BYTES,
+        SourceKind::Config | SourceKind::Manifest => MAX_CONFIG_FILE_BYTES,
+        SourceKind::Launcher => crate::load::services::MAX_FILE,
+    }
+}
+
+/// OpenClaw's `MAX_DOTENV_FILE_BYTES`.
+pub const MAX_DOTENV_FILE_BYTES: u64 = 1024 * 1024;
+/// OpenClaw's `CONFIG_MUTATION_FILE_MAX_BYTES`, used for every config.
+pub const MAX_CONFIG_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// At most `cap` bytes of a `/proc` file (they report size 0, so the regular
+/// file check of [`read_bounded`] does not apply).
+pub fn read_proc(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(cap)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Reads at most `cap` bytes of a regular file as UTF-8 (lossy).
+pub fn read_bounded(path: &Path, cap: u64) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if meta.len() > cap {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("larger than {} bytes ({} bytes)", cap, meta.len()),
+        ));
+    }
+    let file = std::fs::File::open(path)?;
+    // Checked again on what was opened, in case the path changed meanwhile.
+    let opened = file.metadata()?;
+    if !opened.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut bytes = Vec::with_capacity(opened.len().min(cap) as usize);
+    file.take(opened.len().min(cap) + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > opened.len() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (it has more bytes than its size says, like a `/proc` file)",
+        ));
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
 }
 
 #[cfg(test)]

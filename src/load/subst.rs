@@ -8,8 +8,17 @@
 use super::env::Env;
 use super::json5::{Node, Value, VarUse};
 
-/// Substitutes every string value of the tree in place.
-pub fn substitute(node: &mut Node, env: &Env) {
+/// The most bytes substitution may add to one config's strings together.
+///
+/// OpenClaw has no cap (a 1 MB variable used 10,000 times makes 10 GB); past
+/// this budget references are left as written and [`substitute`] says so.
+pub const MAX_SUBSTITUTED_BYTES: usize = 16 * 1024 * 1024;
+
+/// Substitutes every string value of the tree in place. Returns false when the
+/// output budget ran out (the remaining references were left as written).
+pub fn substitute(node: &mut Node, env: &Env) -> bool {
+    let mut budget = MAX_SUBSTITUTED_BYTES;
+    let mut complete = true;
     // An explicit stack: include merging can build trees deeper than one file.
     let mut stack: Vec<&mut Node> = vec![node];
     while let Some(node) = stack.pop() {
@@ -19,6 +28,15 @@ pub fn substitute(node: &mut Node, env: &Env) {
                     env.get(name)
                         .map(|v| v.value.as_str())
                         .filter(|v| !v.is_empty())
+                        .filter(|v| {
+                            if v.len() <= budget {
+                                budget -= v.len();
+                                true
+                            } else {
+                                complete = false;
+                                false
+                            }
+                        })
                 });
                 *s = out;
                 node.vars = vars;
@@ -28,6 +46,7 @@ pub fn substitute(node: &mut Node, env: &Env) {
             _ => {}
         }
     }
+    complete
 }
 
 enum Token<'a> {
@@ -81,7 +100,7 @@ pub fn contains_reference(s: &str) -> bool {
 /// Substitutes one string; `lookup` returns a non-empty value or `None`.
 pub fn substitute_str<'e>(
     s: &str,
-    lookup: impl Fn(&str) -> Option<&'e str>,
+    mut lookup: impl FnMut(&str) -> Option<&'e str>,
 ) -> (String, Vec<VarUse>) {
     let mut out = String::with_capacity(s.len());
     let mut vars = Vec::new();
@@ -101,13 +120,14 @@ pub fn substitute_str<'e>(
                 i = end + 1;
             }
             Some(Token::Reference(name, end)) => {
-                match lookup(name) {
+                let value = lookup(name);
+                match value {
                     Some(v) => out.push_str(v),
                     None => out.push_str(&s[i..=end]),
                 }
                 vars.push(VarUse {
                     name: name.to_string(),
-                    resolved: lookup(name).is_some(),
+                    resolved: value.is_some(),
                 });
                 i = end + 1;
             }

@@ -5,9 +5,11 @@ use super::{Place, place};
 use crate::finding::{Finding, Severity};
 use crate::model::Host;
 
-/// Escaping of a command's message (`@actions/core` `escapeData`).
+/// Escaping of a command's message (`@actions/core` `escapeData`), after other
+/// control characters are made visible (the log is shown in a terminal view).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    super::escape_controls(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -96,5 +98,6 @@ mod tests {
     fn escaping_follows_actions_core() {
         assert_eq!(escape_data("a%b\r\nc"), "a%25b%0D%0Ac");
         assert_eq!(escape_property("x:y,z%\n"), "x%3Ay%2Cz%25%0A");
+        assert_eq!(escape_data("a\u{1b}[31mb"), "a\\u{1b}[31mb");
     }
 }

@@ -8,26 +8,25 @@ use crate::source::{FileId, SourceMap};
 use ariadne::{Color, Config, IndexType, Report, ReportKind, Source};
 use std::collections::HashMap;
 
-/// Serves the shown (secret-masked) text of every file to ariadne.
+/// Serves the shown (secret-masked) text of every file to ariadne, with control
+/// characters replaced one for one so that character offsets stay valid.
 struct Cache<'a> {
     map: &'a SourceMap,
-    sources: HashMap<FileId, Source<&'a str>>,
+    sources: HashMap<FileId, Source<String>>,
 }
 
-impl<'a> ariadne::Cache<FileId> for Cache<'a> {
-    type Storage = &'a str;
+impl ariadne::Cache<FileId> for Cache<'_> {
+    type Storage = String;
 
-    fn fetch(&mut self, id: &FileId) -> Result<&Source<&'a str>, impl std::fmt::Debug> {
+    fn fetch(&mut self, id: &FileId) -> Result<&Source<String>, impl std::fmt::Debug> {
         let map = self.map;
-        Ok::<_, ()>(
-            self.sources
-                .entry(*id)
-                .or_insert_with(|| Source::from(map.get(*id).shown_text())),
-        )
+        Ok::<_, ()>(self.sources.entry(*id).or_insert_with(|| {
+            Source::from(super::picture_controls(map.get(*id).shown_text()).into_owned())
+        }))
     }
 
     fn display<'b>(&self, id: &'b FileId) -> Option<impl std::fmt::Display + 'b> {
-        Some(self.map.get(*id).display.clone())
+        Some(super::escape_controls(&self.map.get(*id).display).into_owned())
     }
 }
 
@@ -39,16 +38,22 @@ fn severity_color(s: Severity) -> Color {
     }
 }
 
-/// A span ariadne can point at: at least one character wide, inside the text.
+/// A span ariadne can point at: at least one character wide, inside the text,
+/// in characters of the shown text.
+///
+/// why: ariadne 0.6 in byte mode mixes character and byte offsets (the location
+/// of a label in another file, the end of a label before a multi-byte
+/// character) and panics on a char boundary; its character mode does not.
 fn visible(
     map: &SourceMap,
     id: FileId,
     range: std::ops::Range<usize>,
 ) -> (FileId, std::ops::Range<usize>) {
-    let text = map.get(id).shown_text();
-    let start = range.start.min(text.len());
+    let file = map.get(id);
+    let text = file.shown_text();
+    let start = crate::source::floor_char_boundary(text, range.start);
     let end = if range.end > start {
-        range.end.min(text.len())
+        crate::source::ceil_char_boundary(text, range.end)
     } else {
         text[start..]
             .chars()
@@ -57,7 +62,9 @@ fn visible(
             .map(|c| start + c.len_utf8())
             .unwrap_or(start)
     };
-    (id, start..end)
+    let start_char = file.shown_char_offset(start);
+    let end_char = start_char + text[start..end].chars().count();
+    (id, start_char..end_char)
 }
 
 /// Renders every finding and the summary line.
@@ -84,14 +91,14 @@ fn render_one(host: &Host, f: &Finding, color: bool) -> String {
         .collect();
     let mut text = if let Some((_, first)) = spans.first() {
         let config = Config::default()
-            .with_index_type(IndexType::Byte)
+            .with_index_type(IndexType::Char)
             .with_color(color);
         let mut report = Report::build(
             ReportKind::Custom(&title, severity_color(f.severity)),
             first.clone(),
         )
         .with_config(config)
-        .with_message(&f.message);
+        .with_message(super::escape_controls(&f.message));
         for (n, (l, span)) in spans.iter().enumerate() {
             let c = if n == 0 {
                 severity_color(f.severity)
@@ -100,7 +107,7 @@ fn render_one(host: &Host, f: &Finding, color: bool) -> String {
             };
             report = report.with_label(
                 ariadne::Label::new(span.clone())
-                    .with_message(&l.message)
+                    .with_message(super::escape_controls(&l.message))
                     .with_color(c)
                     .with_order(n as i32),
             );
@@ -122,21 +129,24 @@ fn render_one(host: &Host, f: &Finding, color: bool) -> String {
                 Severity::Warning => "\x1b[33m",
                 Severity::Info => "\x1b[34m",
             };
-            format!("{c}{title}:\x1b[0m {}\n", f.message)
+            format!(
+                "{c}{title}:\x1b[0m {}\n",
+                super::escape_controls(&f.message)
+            )
         } else {
-            format!("{title}: {}\n", f.message)
+            format!("{title}: {}\n", super::escape_controls(&f.message))
         }
     };
     for l in f.labels() {
         if let Location::Path(p) = &l.location {
-            text.push_str(&format!("   --> {p}\n"));
+            text.push_str(&format!("   --> {}\n", super::escape_controls(p)));
         }
     }
     for n in &f.notes {
-        text.push_str(&format!("   = note: {n}\n"));
+        text.push_str(&format!("   = note: {}\n", super::escape_controls(n)));
     }
     if let Some(h) = &f.help {
-        text.push_str(&format!("   = help: {h}\n"));
+        text.push_str(&format!("   = help: {}\n", super::escape_controls(h)));
     }
     if color {
         text
@@ -185,13 +195,13 @@ pub fn summary(host: &Host, findings: &[Finding]) -> String {
     let skipped: String = host
         .skipped
         .iter()
-        .map(|s| format!("note: {s}\n"))
+        .map(|s| format!("note: {}\n", super::escape_controls(s)))
         .collect();
     skipped
         + &match parts.len() {
             0 if host.instances.is_empty() => format!(
                 "no OpenClaw instances under `{}` (looked for `.openclaw`, `.openclaw-NAME` and the launchers that start a gateway)\n",
-                host.home.display()
+                super::escape_controls(&host.home.display().to_string())
             ),
             0 => format!("no isolation problems in {instances}\n"),
             1 => format!("found {} in {instances}\n", parts[0]),

@@ -5,8 +5,12 @@ use super::one_line;
 use crate::finding::Finding;
 use crate::model::Host;
 
+/// Text for XML 1.0: control characters (not allowed even as references) made
+/// visible first, then the five entities.
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
+    super::escape_controls(s)
+        .replace(['\u{fffe}', '\u{ffff}'], "\u{fffd}")
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -49,4 +53,15 @@ pub fn render(host: &Host, findings: &[Finding], ran: &[&str]) -> String {
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_xml() {
+        assert_eq!(xml("a\u{1b}<b\u{0}"), "a\\u{1b}&lt;b\\u{0}");
+        assert_eq!(xml("tab\tok"), "tab\tok");
+    }
 }

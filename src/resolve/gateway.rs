@@ -20,7 +20,9 @@ pub(super) fn gateway_port(
         if parsed.is_none() && !v.value.trim().is_empty() {
             problems.push(PortProblem {
                 key: "OPENCLAW_GATEWAY_PORT".into(),
-                raw: v.value.trim().to_string(),
+                // why: never verbatim: a pasted token, or the lines an
+                // unterminated quote swallowed, would reach every output.
+                raw: crate::secrets::quotable(v.value.trim()),
                 origin: v.origin.clone(),
                 effect: PortEffect::Ignored,
             });
@@ -44,7 +46,9 @@ pub(super) fn gateway_port(
             // schema then rejects; anything else falls through to the profile hash.
             match e.node.value {
                 Value::Number(n) if n.is_finite() && n > 0.0 => {
-                    Some(Resolved::new(n.trunc() as i64, origin))
+                    // Clamped: any value past 65535 is as invalid as `1e91`,
+                    // and port arithmetic on it must not overflow.
+                    Some(Resolved::new(n.trunc().min(1e12) as i64, origin))
                 }
                 _ => None,
             }
@@ -98,7 +102,7 @@ pub(super) fn schema_port(node: &Node) -> Option<i64> {
 pub(super) fn raw_value(node: &Node) -> String {
     match &node.value {
         Value::Number(n) => js_number(*n),
-        Value::String(s) => format!("\"{s}\""),
+        Value::String(s) => format!("\"{}\"", crate::secrets::quotable(s)),
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         _ => node.type_name().into(),

@@ -135,7 +135,16 @@ pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
     let config = r.select_and_load(loader, spec.cwd_env);
     let mut root = config.root;
     if let Some(node) = root.as_mut() {
-        subst::substitute(node, &r.env);
+        if !subst::substitute(node, &r.env) {
+            r.errors.push(LoadError::new(
+                LoadErrorKind::Value,
+                format!(
+                    "substitutes more than {} MiB of `${{VAR}}` values: the rest were left as written",
+                    subst::MAX_SUBSTITUTED_BYTES >> 20
+                ),
+                Location::Path(loader.display(&r.config_path().value)),
+            ));
+        }
         r.mask_substituted_secrets(loader, node);
     }
     r.files.extend(config.files);
@@ -436,11 +445,14 @@ impl Resolver<'_> {
     ) -> Vec<crate::load::env::DotenvEntry> {
         let entries = parse_dotenv(&loader.sources.get(file).text, file);
         let text = &loader.sources.get(file).text;
-        let masks: Vec<_> = entries
+        let mut masks: Vec<_> = entries
             .iter()
             .filter(|e| secrets::is_secret_key(&e.key))
             .map(|e| trimmed(text, e.value_span.range()))
             .collect();
+        // Line by line too, whatever dotenv made of the lines: an unterminated
+        // quote swallows the next line (`TOKEN=…` included) into one value.
+        masks.extend(secrets::env_line_secret_ranges(text));
         if !masks.is_empty() {
             loader.sources.mask(file, &masks);
         }
@@ -455,12 +467,32 @@ impl Resolver<'_> {
     /// Masks, in every env file, the variables a secret config value was
     /// substituted from (`botToken: "${TG}"` makes `TG=…` a secret too).
     fn mask_substituted_secrets(&self, loader: &mut Loader, root: &Node) {
-        let names = secrets::secret_var_names(root);
+        let names: std::collections::HashSet<String> =
+            secrets::secret_var_names(root).into_iter().collect();
+        // One mask call per file: each call rewrites the file's shown text.
+        let mut by_file: std::collections::BTreeMap<FileId, Vec<std::ops::Range<usize>>> =
+            std::collections::BTreeMap::new();
         for (key, span) in &self.env_values {
-            if names.iter().any(|n| n == key) {
+            if names.contains(key) {
                 let r = trimmed(&loader.sources.get(span.file).text, span.range());
-                loader.sources.mask(span.file, &[r]);
+                by_file.entry(span.file).or_default().push(r);
             }
+        }
+        // A value from the config `env` block or a manifest's `env` is a JSON5
+        // string: mask what is between its quotes.
+        for name in &names {
+            if let Some(Origin::Config(span)) = self.env.get(name).map(|v| &v.origin) {
+                let r = span.range();
+                if r.len() >= 2 {
+                    by_file
+                        .entry(span.file)
+                        .or_default()
+                        .push(r.start + 1..r.end - 1);
+                }
+            }
+        }
+        for (file, ranges) in by_file {
+            loader.sources.mask(file, &ranges);
         }
     }
 
@@ -635,7 +667,9 @@ impl Resolver<'_> {
 
 /// `range` without the whitespace at either end of its text.
 fn trimmed(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let t = &text[range.clone()];
+    let Some(t) = text.get(range.clone()) else {
+        return range;
+    };
     let start = range.start + (t.len() - t.trim_start().len());
     let end = range.end - (t.len() - t.trim_end().len());
     start..end.max(start)
