@@ -409,9 +409,15 @@ pub struct Host {
 }
 
 impl Host {
-    /// How a path is shown in every output.
+    /// How a path is shown in every output, a credential in it masked.
     pub fn shown(&self, p: &std::path::Path) -> String {
-        crate::load::display_path(p, &self.display_base, self.display_prefix)
+        let s = crate::paths::display_path(p, &self.display_base, self.display_prefix);
+        let secrets = crate::secrets::inline_secrets(&s);
+        if secrets.is_empty() {
+            s
+        } else {
+            crate::secrets::mask_ranges(&s, &secrets)
+        }
     }
 
     pub fn instance(&self, name: &str) -> Option<&Instance> {

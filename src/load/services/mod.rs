@@ -136,7 +136,17 @@ fn read(loader: &mut Loader, path: &Path, kind: SourceKind) -> Result<FileId, St
     if meta.len() > MAX_FILE {
         return Err(format!("larger than {} MiB", MAX_FILE / 1024 / 1024));
     }
-    loader.read(path, kind).map_err(|e| e.to_string())
+    let file = loader.read(path, kind).map_err(|e| e.to_string())?;
+    mask_whole_file(loader, file);
+    Ok(file)
+}
+
+/// Masks every secret a launcher's file shows, whatever of it parsed.
+fn mask_whole_file(loader: &mut Loader, file: FileId) {
+    let ranges = crate::secrets::launcher_secret_ranges(&loader.sources.get(file).text);
+    if !ranges.is_empty() {
+        loader.sources.mask(file, &ranges);
+    }
 }
 
 /// Sorted entries of a directory; an unreadable one is empty.
@@ -492,6 +502,7 @@ fn launchd_job(
     let file = loader
         .sources
         .add(path.to_path_buf(), display, SourceKind::Launcher, text);
+    mask_whole_file(loader, file);
     let span = |r: &Option<std::ops::Range<usize>>| r.clone().map(|r| Span::new(file, r));
     let words: Vec<String> = job.argv.iter().map(|(a, _)| a.clone()).collect();
     let mut env: Vec<EnvEntry> = job

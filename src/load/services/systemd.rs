@@ -458,7 +458,13 @@ pub fn env_file(text: &str) -> Vec<EnvLine> {
                 }
             }
         }
-        let value_end = i.min(b.len());
+        // An escape may have stepped into a multi-byte character: back to a
+        // character boundary before any slicing.
+        i = i.min(b.len());
+        while !text.is_char_boundary(i) {
+            i += 1;
+        }
+        let value_end = i;
         // The rest of the line after a closing quote is ignored.
         while i < b.len() && b[i] != b'\n' {
             i += 1;
