@@ -686,6 +686,56 @@ pub fn secret_var_names(node: &Node) -> Vec<String> {
         .collect()
 }
 
+/// Secrets anywhere in a launcher's file (a unit, a plist, an env file, a
+/// script), whatever parsed of it: the value of every `KEY=value` and of every
+/// plist `<key>KEY</key><string>value</string>` whose key is a secret, the word
+/// after `--token`, `--password` and the like (in a plist, the next `<string>`),
+/// and every [`inline_secrets`] (URL credentials, token-shaped runs).
+pub fn launcher_secret_ranges(text: &str) -> Vec<Range<usize>> {
+    static PLIST: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"<key>([^<]*)</key>\s*<string>([^<]*)</string>").expect("plist regex")
+    });
+    // Only `KEY=` is matched, so `Environment=TOKEN=v` finds `TOKEN=` next.
+    static ASSIGN: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*[=:][ \t]*").expect("assignment regex")
+    });
+    static FLAG: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r#"--(?:token|password|auth|secret|api-key|apikey)(?:=|\s+|</string>\s*<string>)(?:"([^"]*)"|'([^']*)'|([^\s<"']+))"#)
+            .expect("flag regex")
+    });
+    let mut out = Vec::new();
+    for c in PLIST.captures_iter(text) {
+        if is_secret_key(&c[1])
+            && let Some(v) = c.get(2)
+        {
+            out.push(v.range());
+        }
+    }
+    for c in ASSIGN.captures_iter(text) {
+        if !is_secret_key(&c[1]) {
+            continue;
+        }
+        let start = c.get(0).map_or(0, |m| m.end());
+        let rest = &text[start..];
+        let len = match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => rest[1..].find([q, '\n']).map_or(rest.len(), |e| e + 2),
+            _ => rest
+                .find(|ch: char| ch.is_whitespace() || matches!(ch, '"' | '\'' | '<'))
+                .unwrap_or(rest.len()),
+        };
+        if len > 0 {
+            out.push(start..start + len);
+        }
+    }
+    for c in FLAG.captures_iter(text) {
+        if let Some(v) = c.get(1).or(c.get(2)).or(c.get(3)) {
+            out.push(v.range());
+        }
+    }
+    out.extend(inline_secrets(text));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -819,54 +869,4 @@ mod tests {
         assert_eq!(hash_secret("a"), hash_secret("a"));
         assert_ne!(hash_secret("a"), hash_secret("b"));
     }
-}
-
-/// Secrets anywhere in a launcher's file (a unit, a plist, an env file, a
-/// script), whatever parsed of it: the value of every `KEY=value` and of every
-/// plist `<key>KEY</key><string>value</string>` whose key is a secret, the word
-/// after `--token`, `--password` and the like (in a plist, the next `<string>`),
-/// and every [`inline_secrets`] (URL credentials, token-shaped runs).
-pub fn launcher_secret_ranges(text: &str) -> Vec<Range<usize>> {
-    static PLIST: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"<key>([^<]*)</key>\s*<string>([^<]*)</string>").expect("plist regex")
-    });
-    // Only `KEY=` is matched, so `Environment=TOKEN=v` finds `TOKEN=` next.
-    static ASSIGN: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*[=:][ \t]*").expect("assignment regex")
-    });
-    static FLAG: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r#"--(?:token|password|auth|secret|api-key|apikey)(?:=|\s+|</string>\s*<string>)(?:"([^"]*)"|'([^']*)'|([^\s<"']+))"#)
-            .expect("flag regex")
-    });
-    let mut out = Vec::new();
-    for c in PLIST.captures_iter(text) {
-        if is_secret_key(&c[1])
-            && let Some(v) = c.get(2)
-        {
-            out.push(v.range());
-        }
-    }
-    for c in ASSIGN.captures_iter(text) {
-        if !is_secret_key(&c[1]) {
-            continue;
-        }
-        let start = c.get(0).map_or(0, |m| m.end());
-        let rest = &text[start..];
-        let len = match rest.chars().next() {
-            Some(q @ ('"' | '\'')) => rest[1..].find([q, '\n']).map_or(rest.len(), |e| e + 2),
-            _ => rest
-                .find(|ch: char| ch.is_whitespace() || matches!(ch, '"' | '\'' | '<'))
-                .unwrap_or(rest.len()),
-        };
-        if len > 0 {
-            out.push(start..start + len);
-        }
-    }
-    for c in FLAG.captures_iter(text) {
-        if let Some(v) = c.get(1).or(c.get(2)).or(c.get(3)) {
-            out.push(v.range());
-        }
-    }
-    out.extend(inline_secrets(text));
-    out
 }
