@@ -741,6 +741,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn launcher_files_mask_every_secret_they_show() {
+        let masked = |text: &str| mask_ranges(text, &launcher_secret_ranges(text));
+        let unit = "Environment=OPENCLAW_GATEWAY_TOKEN=s3cr3tvalue PORT=1\nExecStart=/usr/bin/openclaw gateway --token 'hunter22x'\n";
+        let m = masked(unit);
+        assert!(
+            !m.contains("s3cr3tvalue") && !m.contains("hunter22x"),
+            "{m}"
+        );
+        assert!(m.contains("PORT=1"), "{m}");
+        let plist = "<key>TELEGRAM_BOT_TOKEN</key>\n  <string>12345:abcdef</string><string>--password</string><string>pw-value</string>";
+        let m = masked(plist);
+        assert!(
+            !m.contains("12345:abcdef") && !m.contains("pw-value"),
+            "{m}"
+        );
+        let env = "export OPENCLAW_GATEWAY_TOKEN='quoted secret'\nexport HOME='/home/a'\n";
+        let m = masked(env);
+        assert!(!m.contains("quoted secret") && m.contains("/home/a"), "{m}");
+    }
+
+    #[test]
     fn secret_keys() {
         for k in [
             "botToken",
