@@ -339,6 +339,15 @@ fn systemd_unit(
     enabled: bool,
 ) -> Option<Launcher> {
     let mut problems = Vec::new();
+    // A first look at the raw text: most units of a system run a distribution's
+    // programs, and are neither parsed nor kept.
+    let raw = std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file() && m.len() <= MAX_FILE)
+        .and_then(|_| std::fs::read_to_string(path).ok())?;
+    if !could_run_openclaw(&raw) {
+        return None;
+    }
     let file = match read(loader, path, SourceKind::Launcher) {
         Ok(f) => f,
         Err(e) => {
@@ -350,9 +359,6 @@ fn systemd_unit(
             return None;
         }
     };
-    if !could_run_openclaw(&loader.sources.get(file).text) {
-        return None;
-    }
     let mut assignments = systemd::parse(&loader.sources.get(file).text, file);
     // Drop-ins: by file name across every directory, the first directory of a name
     // winning, applied in file-name order.
@@ -479,10 +485,37 @@ fn systemd_unit(
     })
 }
 
-/// A cheap first look: a launcher that never mentions OpenClaw, a gateway or a
-/// script of its own cannot run one.
+/// A cheap first look at a unit: it can run OpenClaw's gateway only when it
+/// names OpenClaw (or clawfence) or runs a program outside the distribution's
+/// own directories (a wrapper script, a Nix store path, `/usr/local/bin`).
 fn could_run_openclaw(text: &str) -> bool {
-    text.contains("ExecStart") || text.contains("ProgramArguments") || text.contains("Program")
+    const OURS: &[&str] = &["openclaw", "clawdbot", "clawfence", "OpenClaw", "OPENCLAW"];
+    if OURS.iter().any(|w| text.contains(w)) {
+        return true;
+    }
+    const DISTRO: &[&str] = &[
+        "/usr/bin/",
+        "/usr/sbin/",
+        "/bin/",
+        "/sbin/",
+        "/usr/lib/",
+        "/lib/",
+        "/usr/libexec/",
+    ];
+    text.lines().any(|l| {
+        let Some(v) = l.trim_start().strip_prefix("ExecStart") else {
+            return false;
+        };
+        let program = v
+            .trim_start()
+            .trim_start_matches('=')
+            .trim_start()
+            .trim_start_matches(['@', '-', ':', '+', '!'])
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        !program.is_empty() && !DISTRO.iter().any(|d| program.starts_with(d))
+    })
 }
 
 fn launchd_job(
