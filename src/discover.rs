@@ -131,6 +131,9 @@ pub fn scan_launchers(
                 Ok(rest) if root != Path::new("/") => format!("/{}", rest.display()),
                 _ => loader.display(&p.path),
             };
+            // A path is written by whoever wrote the launcher: never quote a
+            // credential in it.
+            let shown = masked(&shown);
             let exists = p.path.exists();
             issues.push(DiscoveryIssue {
                 location: match p.span {
@@ -140,7 +143,7 @@ pub fn scan_launchers(
                 message: format!(
                     "{} `{}` refers to `{shown}`, which cannot be read: {}",
                     l.kind.noun(),
-                    l.name,
+                    masked(&l.name),
                     p.message
                 ),
                 help: Some(if exists {
@@ -161,6 +164,17 @@ pub fn scan_launchers(
         }
     }
     (specs, issues)
+}
+
+/// `text` with every credential-shaped part masked.
+fn masked(text: &str) -> String {
+    let mut ranges = crate::secrets::inline_secrets(text);
+    ranges.extend(crate::secrets::launcher_secret_ranges(text));
+    if ranges.is_empty() {
+        text.to_string()
+    } else {
+        crate::secrets::mask_ranges(text, &ranges)
+    }
 }
 
 /// Variables that hold paths: an absolute one is read under `--root`.
