@@ -252,7 +252,8 @@ fn systemd_scope(
     let mut enabled: BTreeSet<String> = BTreeSet::new();
     for dir in dirs {
         for (name, path) in entries(dir) {
-            if name.ends_with(".service") && path.is_file() {
+            // Whether it is a readable file is found when it is read.
+            if name.ends_with(".service") {
                 units.entry(name).or_insert(path);
             } else if (name.ends_with(".wants") || name.ends_with(".requires")) && path.is_dir() {
                 enabled.extend(entries(&path).into_iter().map(|(n, _)| n));
@@ -503,18 +504,21 @@ fn could_run_openclaw(text: &str) -> bool {
         "/usr/libexec/",
     ];
     text.lines().any(|l| {
+        // `ExecStart=` itself, not `ExecStartPre=`.
         let Some(v) = l.trim_start().strip_prefix("ExecStart") else {
             return false;
         };
+        let Some(v) = v.trim_start().strip_prefix('=') else {
+            return false;
+        };
         let program = v
-            .trim_start()
-            .trim_start_matches('=')
             .trim_start()
             .trim_start_matches(['@', '-', ':', '+', '!'])
             .split_whitespace()
             .next()
             .unwrap_or("");
-        !program.is_empty() && !DISTRO.iter().any(|d| program.starts_with(d))
+        // A bare name is looked up in systemd's own `PATH` of system directories.
+        program.contains('/') && !DISTRO.iter().any(|d| program.starts_with(d))
     })
 }
 
