@@ -168,13 +168,8 @@ pub fn scan_launchers(
 
 /// `text` with every credential-shaped part masked.
 fn masked(text: &str) -> String {
-    let mut ranges = crate::secrets::inline_secrets(text);
-    ranges.extend(crate::secrets::launcher_secret_ranges(text));
-    if ranges.is_empty() {
-        text.to_string()
-    } else {
-        crate::secrets::mask_ranges(text, &ranges)
-    }
+    // `launcher_secret_ranges` includes every `inline_secrets` part.
+    crate::secrets::mask_ranges(text, &crate::secrets::launcher_secret_ranges(text))
 }
 
 /// Variables that hold paths: an absolute one is read under `--root`.

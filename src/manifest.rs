@@ -148,7 +148,7 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
                 at,
                 format!(
                     "`{what}` path `{}` leaves the manifest's directory",
-                    crate::secrets::mask_ranges(p, &crate::secrets::inline_secrets(p))
+                    crate::secrets::mask_inline(p)
                 ),
                 Some(format!(
                     "move the file below `{shown_dir}` and name it relative to the manifest",

@@ -411,13 +411,7 @@ pub struct Host {
 impl Host {
     /// How a path is shown in every output, a credential in it masked.
     pub fn shown(&self, p: &std::path::Path) -> String {
-        let s = crate::paths::display_path(p, &self.display_base, self.display_prefix);
-        let secrets = crate::secrets::inline_secrets(&s);
-        if secrets.is_empty() {
-            s
-        } else {
-            crate::secrets::mask_ranges(&s, &secrets)
-        }
+        crate::paths::shown(p, &self.display_base, self.display_prefix)
     }
 
     pub fn instance(&self, name: &str) -> Option<&Instance> {

@@ -3,6 +3,11 @@
 
 use std::path::{Component, Path, PathBuf};
 
+/// [`display_path`] as every output shows it: a credential in the path masked.
+pub fn shown(path: &Path, base: &Path, prefix: &str) -> String {
+    crate::secrets::mask_inline(&display_path(path, base, prefix))
+}
+
 /// `~/rest` when `path` lies below `base` (`rest` with an empty prefix), else the
 /// path itself.
 pub fn display_path(path: &Path, base: &Path, prefix: &str) -> String {

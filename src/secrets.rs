@@ -341,6 +341,17 @@ pub fn mask_command(args: &[String]) -> String {
     out.join(" ")
 }
 
+/// `s` with every [`inline_secrets`] part masked (a credential pasted into a
+/// path, a name or a message).
+pub fn mask_inline(s: &str) -> String {
+    let ranges = inline_secrets(s);
+    if ranges.is_empty() {
+        s.to_string()
+    } else {
+        mask_ranges(s, &ranges)
+    }
+}
+
 /// `s` with the given byte ranges replaced by `***` (overlaps merged; ranges
 /// snapped to character boundaries).
 pub fn mask_ranges(s: &str, ranges: &[Range<usize>]) -> String {

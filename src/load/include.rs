@@ -274,7 +274,7 @@ impl Processor<'_, '_> {
         let dir = base.parent().unwrap_or(Path::new("/"));
         let resolved = resolve_lexical(dir, Path::new(include));
         // From here on `include` is only quoted: never with a credential in it.
-        let masked = crate::secrets::mask_ranges(include, &crate::secrets::inline_secrets(include));
+        let masked = crate::secrets::mask_inline(include);
         let include = masked.as_str();
         if resolved.as_os_str().len() >= MAX_INCLUDE_PATH_LENGTH {
             return Err(error(

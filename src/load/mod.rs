@@ -95,13 +95,7 @@ impl Loader<'_> {
     /// How `path` is shown in every output.
     /// Credential-shaped parts of a path (a URL pasted as a path) are masked.
     pub fn display(&self, path: &Path) -> String {
-        let shown = display_path(path, &self.display_base, self.display_prefix);
-        let secrets = crate::secrets::inline_secrets(&shown);
-        if secrets.is_empty() {
-            shown
-        } else {
-            crate::secrets::mask_ranges(&shown, &secrets)
-        }
+        crate::paths::shown(path, &self.display_base, self.display_prefix)
     }
 
     /// Reads a UTF-8 file (replacing invalid bytes, as Node's `utf-8` decoding does).

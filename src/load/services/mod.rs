@@ -349,15 +349,16 @@ fn systemd_unit(
     if !could_run_openclaw(&raw) {
         return None;
     }
-    let file = match read(loader, path, SourceKind::Launcher) {
-        Ok(f) => f,
-        Err(e) => {
-            problems.push(Problem {
-                span: None,
-                path: path.to_path_buf(),
-                message: e,
-            });
-            return None;
+    // The text just read is the unit's: it is kept, not read a second time.
+    let file = match loader.sources.find(path) {
+        Some(f) => f,
+        None => {
+            let display = loader.display(path);
+            let f = loader
+                .sources
+                .add(path.to_path_buf(), display, SourceKind::Launcher, raw);
+            mask_whole_file(loader, f);
+            f
         }
     };
     let mut assignments = systemd::parse(&loader.sources.get(file).text, file);
