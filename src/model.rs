@@ -304,12 +304,8 @@ pub struct LauncherInfo {
     pub file: crate::source::FileId,
     /// Whether the service manager starts it; `None` when files cannot tell.
     pub enabled: Option<bool>,
-    /// `name@.service` for an instance of a template.
-    pub template: Option<String>,
     /// `--port N` on its command line, as written.
     pub argv_port: Option<Resolved<String>>,
-    /// `--profile NAME` / `--dev` on its command line.
-    pub argv_profile: Option<String>,
     /// Its command line as written (`ExecStart=`'s value, `ProgramArguments`).
     pub command: Option<Span>,
     /// The variables it sets (the last setting of each), with their places.
