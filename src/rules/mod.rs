@@ -124,19 +124,12 @@ impl Selection {
 /// Runs the selected rules, keeps the strongest finding per group of instances and
 /// root cause, and sorts the result.
 pub fn check(host: &Host, selection: &Selection) -> Vec<Finding> {
-    // One run sees one filesystem: each path is canonicalised once.
-    let outer = CANONICAL.with(|c| c.borrow_mut().replace(Default::default()));
-    let findings = check_all(host, selection);
-    CANONICAL.with(|c| *c.borrow_mut() = outer);
-    findings
-}
-
-fn check_all(host: &Host, selection: &Selection) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for rule in RULES.iter().filter(|r| selection.includes(r.meta.id)) {
-        (rule.check)(host, &mut findings);
-    }
-    let mut findings = keep_strongest(findings);
+    let rules: Vec<&Rule> = RULES
+        .iter()
+        .filter(|r| selection.includes(r.meta.id))
+        .collect();
+    let mut findings = run_rules(host, &rules);
+    findings = keep_strongest(findings);
     for f in &mut findings {
         note_disabled_launchers(host, f);
     }
@@ -144,6 +137,61 @@ fn check_all(host: &Host, selection: &Selection) -> Vec<Finding> {
         (a.rule.id, &a.instances, &a.message).cmp(&(b.rule.id, &b.instances, &b.message))
     });
     findings
+}
+
+/// Below this many instances the rules run on the calling thread: starting
+/// threads costs more than the rules of a small host take.
+const PARALLEL_FROM: usize = 256;
+
+/// Every finding of `rules`, on every core of a large host. Rules are pure
+/// functions of the host, so their order does not matter (findings are sorted
+/// afterwards); the plan is built once, by the first rule that asks for it.
+fn run_rules(host: &Host, rules: &[&Rule]) -> Vec<Finding> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(rules.len());
+    let cache = CanonicalCache::default();
+    if threads <= 1 || host.instances.len() < PARALLEL_FROM {
+        return with_canonical_cache(&cache, || {
+            let mut out = Vec::new();
+            for rule in rules {
+                (rule.check)(host, &mut out);
+            }
+            out
+        });
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        with_canonical_cache(&cache, || {
+            let mut out = Vec::new();
+            loop {
+                match rules.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                    Some(rule) => (rule.check)(host, &mut out),
+                    None => return out,
+                }
+            }
+        })
+    };
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut out = work();
+        for w in workers {
+            match w.join() {
+                Ok(found) => out.extend(found),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}
+
+/// Runs `f` with `cache` as this thread's cache of canonical paths: one run
+/// sees one filesystem, and each path is canonicalised once.
+fn with_canonical_cache<T>(cache: &CanonicalCache, f: impl FnOnce() -> T) -> T {
+    let outer = CANONICAL.with(|c| c.borrow_mut().replace(cache.clone()));
+    let out = f();
+    CANONICAL.with(|c| *c.borrow_mut() = outer);
+    out
 }
 
 /// An installed but disabled launcher is still a launcher (anyone can start it,
@@ -744,28 +792,36 @@ pub(crate) fn canonical(p: &Path) -> PathBuf {
     }
 }
 
+/// `fs::canonicalize` results of one [`check`], shared by its threads.
+type CanonicalCache =
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>>;
+
 thread_local! {
-    /// `fs::canonicalize` results during one [`check`] (a dense host asks for the
-    /// same directories from several rules and the plan).
-    static CANONICAL: std::cell::RefCell<Option<std::collections::HashMap<PathBuf, Option<PathBuf>>>> =
+    /// The cache of the [`check`] this thread works for (a dense host asks for
+    /// the same directories from several rules and the plan).
+    static CANONICAL: std::cell::RefCell<Option<CanonicalCache>> =
         const { std::cell::RefCell::new(None) };
 }
 
 fn canonicalize_cached(p: &Path) -> Option<PathBuf> {
-    let active = CANONICAL.with(|c| c.borrow().as_ref().map(|map| map.get(p).cloned()));
-    match active {
-        None => std::fs::canonicalize(p).ok(),
-        Some(Some(known)) => known,
-        Some(None) => {
-            let real = canonicalize_stepwise(p);
-            CANONICAL.with(|c| {
-                if let Some(map) = c.borrow_mut().as_mut() {
-                    map.insert(p.to_path_buf(), real.clone());
-                }
-            });
-            real
-        }
+    let Some(cache) = CANONICAL.with(|c| c.borrow().clone()) else {
+        return std::fs::canonicalize(p).ok();
+    };
+    let known = cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(p)
+        .cloned();
+    if let Some(known) = known {
+        return known;
     }
+    // Not under the lock: this recurses into the parent.
+    let real = canonicalize_stepwise(p);
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(p.to_path_buf(), real.clone());
+    real
 }
 
 /// `realpath` one component at a time over the cached parent: one `lstat` per
