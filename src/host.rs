@@ -246,11 +246,19 @@ fn join_launchers(
     });
     let key = |i: &Instance| crate::load::canonical_or_lexical(&i.state_dir.value);
     let mut claimed: Vec<bool> = vec![false; instances.len()];
+    // The directories a launcher can join, by state dir, in order (each key once:
+    // `realpath` is a syscall per component).
+    let mut open: std::collections::HashMap<PathBuf, std::collections::VecDeque<usize>> =
+        Default::default();
+    if !launched.is_empty() {
+        for (n, i) in instances.iter().enumerate() {
+            if i.kind != InstanceKind::Explicit && i.launcher.is_none() {
+                open.entry(key(i)).or_default().push_back(n);
+            }
+        }
+    }
     for mut l in launched {
-        let k = key(&l);
-        let slot = instances.iter().enumerate().position(|(n, i)| {
-            !claimed[n] && i.kind != InstanceKind::Explicit && i.launcher.is_none() && key(i) == k
-        });
+        let slot = open.get_mut(&key(&l)).and_then(|q| q.pop_front());
         match slot {
             Some(n) => {
                 let dir = &instances[n];

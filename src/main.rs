@@ -787,6 +787,12 @@ fn refuse_outputs_onto_inputs(
     host: &clawfence::model::Host,
     outputs: &[(Format, Option<PathBuf>)],
 ) -> Result<()> {
+    let targets: Vec<&std::path::Path> = outputs.iter().filter_map(|(_, p)| p.as_deref()).collect();
+    if targets.is_empty() {
+        // Only stdout: nothing to compare (and canonicalising every input of a
+        // large host costs a tenth of its check).
+        return Ok(());
+    }
     let real = |p: &std::path::Path| -> PathBuf {
         std::fs::canonicalize(p).unwrap_or_else(|_| {
             let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
@@ -808,7 +814,7 @@ fn refuse_outputs_onto_inputs(
             (real(p), p.display().to_string())
         }))
         .collect();
-    for path in outputs.iter().filter_map(|(_, p)| p.as_ref()) {
+    for path in targets {
         let out = real(path);
         if let Some((_, shown)) = inputs.iter().find(|(p, _)| *p == out) {
             anyhow::bail!(

@@ -42,9 +42,10 @@ pub fn load_config(loader: &mut Loader, path: &Path, include_roots: &[PathBuf]) 
         files: Vec::new(),
         errors: Vec::new(),
     };
-    match std::fs::metadata(path) {
+    let file = match loader.read(path, SourceKind::Config) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return out,
-        Ok(m) if m.is_dir() => {
+        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
             out.errors.push(LoadError::new(
                 LoadErrorKind::Read,
                 format!("config path `{}` is a directory", loader.display(path)),
@@ -52,10 +53,6 @@ pub fn load_config(loader: &mut Loader, path: &Path, include_roots: &[PathBuf]) 
             ));
             return out;
         }
-        _ => {}
-    }
-    let file = match loader.read(path, SourceKind::Config) {
-        Ok(f) => f,
         Err(e) => {
             out.errors.push(LoadError::new(
                 LoadErrorKind::Read,
@@ -106,13 +103,21 @@ pub fn load_config(loader: &mut Loader, path: &Path, include_roots: &[PathBuf]) 
 
 struct Root {
     dir: PathBuf,
-    real: PathBuf,
+    /// `dir` with symlinks resolved, found when the first `$include` asks (most
+    /// configs have none, and `realpath` costs a `readlink` per component).
+    real: std::cell::OnceCell<PathBuf>,
 }
 
 impl Root {
     fn new(dir: PathBuf) -> Root {
-        let real = canonical_or_lexical(&dir);
-        Root { dir, real }
+        Root {
+            dir,
+            real: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn real(&self) -> &Path {
+        self.real.get_or_init(|| canonical_or_lexical(&self.dir))
     }
 }
 
@@ -300,7 +305,7 @@ impl Processor<'_, '_> {
             )));
         }
         if let Ok(real) = std::fs::canonicalize(&resolved)
-            && !self.roots.iter().any(|r| real.starts_with(&r.real))
+            && !self.roots.iter().any(|r| real.starts_with(r.real()))
         {
             return Err(error(
                 format!(

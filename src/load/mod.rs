@@ -187,6 +187,9 @@ pub fn read_proc(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
 pub fn read_bounded(path: &Path, cap: u64) -> std::io::Result<String> {
     use std::io::{Error, ErrorKind, Read};
     let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(Error::new(ErrorKind::IsADirectory, "is a directory"));
+    }
     if !meta.is_file() {
         return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
     }

@@ -531,10 +531,7 @@ impl Resolver<'_> {
         loader: &mut Loader,
         path: &Path,
     ) -> Vec<crate::load::env::DotenvEntry> {
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_file() && m.len() <= 1024 * 1024 => {}
-            _ => return vec![],
-        }
+        // `Loader::read` refuses what is not a regular file or over the cap.
         match loader.read(path, SourceKind::Env) {
             Ok(file) => self.parse_env(loader, file),
             Err(_) => vec![],
