@@ -151,15 +151,42 @@ fn mask_whole_file(loader: &mut Loader, file: FileId) {
 
 /// Sorted entries of a directory; an unreadable one is empty.
 fn entries(dir: &Path) -> Vec<(String, PathBuf)> {
+    typed_entries(dir)
+        .into_iter()
+        .map(|(name, path, _)| (name, path))
+        .collect()
+}
+
+/// Sorted entries of a directory with the type the directory records for each
+/// (no `stat`; a link is a link, `None` where the filesystem does not say).
+fn typed_entries(dir: &Path) -> Vec<(String, PathBuf, Option<std::fs::FileType>)> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return vec![];
     };
-    let mut out: Vec<(String, PathBuf)> = rd
+    let mut out: Vec<_> = rd
         .filter_map(Result::ok)
-        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            Some((name, e.path(), e.file_type().ok()))
+        })
         .collect();
-    out.sort();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     out
+}
+
+/// The system manager's unit search path under `root`, highest first.
+///
+/// why: systemd.unit(5) unit search path (`/lib` is often a link to `/usr/lib`:
+/// the first unit of a name wins).
+fn system_unit_dirs(root: &Path) -> Vec<PathBuf> {
+    [
+        "etc/systemd/system",
+        "usr/lib/systemd/system",
+        "lib/systemd/system",
+    ]
+    .iter()
+    .map(|d| root.join(d))
+    .collect()
 }
 
 /// Every launcher under HOME and ROOT that is not obviously something else.
@@ -171,18 +198,8 @@ pub fn discover(loader: &mut Loader, places: &Places) -> Vec<Launcher> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let home = places.home.display().to_string();
-    // why: systemd.unit(5) unit search path, user and system manager, highest first
-    // (`/lib` is often a link to `/usr/lib`: the first unit of a name wins).
+    // why: systemd.unit(5) unit search path of the user manager.
     let user_dirs = vec![places.home.join(".config/systemd/user")];
-    let system_dirs: Vec<PathBuf> = [
-        "etc/systemd/system",
-        "usr/lib/systemd/system",
-        "lib/systemd/system",
-    ]
-    .iter()
-    .filter(|_| places.system)
-    .map(|d| places.root.join(d))
-    .collect();
     let user_spec = systemd::Specifiers {
         home: home.clone(),
         user: user.clone(),
@@ -195,20 +212,27 @@ pub fn discover(loader: &mut Loader, places: &Places) -> Vec<Launcher> {
         user: "root".into(),
         ..Default::default()
     };
+    let user_units = scan_units(&user_dirs);
     out.extend(systemd_scope(
         loader,
         places,
         &user_dirs,
+        user_units,
         LauncherKind::SystemdUser,
         &user_spec,
     ));
-    out.extend(systemd_scope(
-        loader,
-        places,
-        &system_dirs,
-        LauncherKind::SystemdSystem,
-        &system_spec,
-    ));
+    if places.system {
+        let system_dirs = system_unit_dirs(places.root);
+        let units = scan_units(&system_dirs);
+        out.extend(systemd_scope(
+            loader,
+            places,
+            &system_dirs,
+            units,
+            LauncherKind::SystemdSystem,
+            &system_spec,
+        ));
+    }
     let mut launchd_dirs = vec![(
         places.home.join("Library/LaunchAgents"),
         LauncherKind::LaunchAgent,
@@ -239,38 +263,88 @@ pub fn discover(loader: &mut Loader, places: &Places) -> Vec<Launcher> {
     out
 }
 
-/// The units of one manager: `name.service` files (the first of a name wins),
+/// The units of one unit search path that could run OpenClaw, with their text.
+#[derive(Debug, Default)]
+struct UnitScan {
+    /// Every `*.service` name (the first of a name wins), OpenClaw's or not.
+    names: BTreeSet<String>,
+    /// The units [`could_run_openclaw`] lets through: name, path, text.
+    candidates: Vec<(String, PathBuf, String)>,
+    /// The `*.wants` and `*.requires` directories, listed only when needed.
+    wants: Vec<PathBuf>,
+}
+
+/// Lists `dirs` and reads each unit once for [`could_run_openclaw`], in as few
+/// syscalls as its directory entry allows: a system has hundreds of units and
+/// none of them OpenClaw's.
+fn scan_units(dirs: &[PathBuf]) -> UnitScan {
+    let mut units: BTreeMap<String, (PathBuf, bool)> = BTreeMap::new();
+    let mut wants: Vec<PathBuf> = Vec::new();
+    for dir in dirs {
+        for (name, path, ty) in typed_entries(dir) {
+            let regular = ty.is_some_and(|t| t.is_file());
+            if name.ends_with(".service") {
+                units.entry(name).or_insert((path, regular));
+            } else if (name.ends_with(".wants") || name.ends_with(".requires"))
+                && ty.is_some_and(|t| t.is_dir() || t.is_symlink())
+            {
+                wants.push(path);
+            }
+        }
+    }
+    let mut candidates = Vec::new();
+    for (name, (path, regular)) in &units {
+        // Most units of a system run a distribution's programs, and are
+        // neither parsed nor kept.
+        if let Some(raw) = unit_text(path, *regular)
+            && could_run_openclaw(&raw)
+        {
+            candidates.push((name.clone(), path.clone(), raw));
+        }
+    }
+    UnitScan {
+        names: units.into_keys().collect(),
+        candidates,
+        wants,
+    }
+}
+
+/// The units of one manager that could run OpenClaw: `name.service` files,
 /// and the enabled instances of `name@.service` templates.
 fn systemd_scope(
     loader: &mut Loader,
     places: &Places,
     dirs: &[PathBuf],
+    scan: UnitScan,
     kind: LauncherKind,
     spec: &systemd::Specifiers,
 ) -> Vec<Launcher> {
-    let mut units: BTreeMap<String, PathBuf> = BTreeMap::new();
-    let mut enabled: BTreeSet<String> = BTreeSet::new();
-    for dir in dirs {
-        for (name, path) in entries(dir) {
-            // Whether it is a readable file is found when it is read.
-            if name.ends_with(".service") {
-                units.entry(name).or_insert(path);
-            } else if (name.ends_with(".wants") || name.ends_with(".requires")) && path.is_dir() {
-                enabled.extend(entries(&path).into_iter().map(|(n, _)| n));
-            }
-        }
-    }
+    let UnitScan {
+        names,
+        candidates,
+        wants,
+    } = scan;
+    // Every enabled unit, listed once a template needs its instances.
+    let enabled: std::cell::OnceCell<BTreeSet<String>> = std::cell::OnceCell::new();
+    let enabled = || {
+        enabled.get_or_init(|| {
+            wants
+                .iter()
+                .flat_map(|w| entries(w).into_iter().map(|(n, _)| n))
+                .collect()
+        })
+    };
     let mut out = Vec::new();
-    for (name, path) in &units {
+    for (name, path, raw) in &candidates {
         if let Some(prefix) = name.strip_suffix("@.service") {
             // A template runs once per enabled instance.
-            for inst in enabled.iter().filter(|e| {
+            for inst in enabled().iter().filter(|e| {
                 e.strip_prefix(prefix)
                     .and_then(|r| r.strip_prefix('@'))
                     .and_then(|r| r.strip_suffix(".service"))
                     .is_some_and(|i| !i.is_empty())
             }) {
-                if units.contains_key(inst) {
+                if names.contains(inst) {
                     continue;
                 }
                 let i = &inst[prefix.len() + 1..inst.len() - ".service".len()];
@@ -285,6 +359,7 @@ fn systemd_scope(
                     dirs,
                     kind,
                     path,
+                    raw,
                     inst,
                     Some(name),
                     &spec,
@@ -301,12 +376,43 @@ fn systemd_scope(
                 .unwrap_or_default(),
             ..spec.clone()
         };
-        let on = enabled.contains(name);
+        // One entry looked up per `.wants` directory, not every one listed.
+        let on = wants
+            .iter()
+            .any(|w| std::fs::symlink_metadata(w.join(name)).is_ok());
         out.extend(systemd_unit(
-            loader, places, dirs, kind, path, name, None, &spec, on,
+            loader, places, dirs, kind, path, raw, name, None, &spec, on,
         ));
     }
     out
+}
+
+/// A unit's text for its first look. A directory entry that says "regular file"
+/// is opened without a `stat` first (non-blocking, so a FIFO swapped in
+/// meanwhile cannot hang the scan); anything else (a link) is `stat`ed and read
+/// only when it is a regular file, as every other input is.
+fn unit_text(path: &Path, regular: bool) -> Option<String> {
+    use std::io::Read;
+    if !regular {
+        return crate::load::read_bounded(path, MAX_FILE).ok();
+    }
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.custom_flags(libc::O_NONBLOCK);
+    }
+    let mut bytes = Vec::with_capacity(16 * 1024);
+    open.open(path)
+        .ok()?
+        .take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    if bytes.len() as u64 > MAX_FILE {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
 }
 
 /// The drop-in directories that apply to `unit`, most specific last:
@@ -334,29 +440,24 @@ fn systemd_unit(
     dirs: &[PathBuf],
     kind: LauncherKind,
     path: &Path,
+    raw: &str,
     name: &str,
     template: Option<&String>,
     spec: &systemd::Specifiers,
     enabled: bool,
 ) -> Option<Launcher> {
     let mut problems = Vec::new();
-    // A first look at the raw text: most units of a system run a distribution's
-    // programs, and are neither parsed nor kept.
-    let raw = std::fs::metadata(path)
-        .ok()
-        .filter(|m| m.is_file() && m.len() <= MAX_FILE)
-        .and_then(|_| std::fs::read_to_string(path).ok())?;
-    if !could_run_openclaw(&raw) {
-        return None;
-    }
-    // The text just read is the unit's: it is kept, not read a second time.
+    // The text of the first look is the unit's: it is kept, not read a second time.
     let file = match loader.sources.find(path) {
         Some(f) => f,
         None => {
             let display = loader.display(path);
-            let f = loader
-                .sources
-                .add(path.to_path_buf(), display, SourceKind::Launcher, raw);
+            let f = loader.sources.add(
+                path.to_path_buf(),
+                display,
+                SourceKind::Launcher,
+                raw.to_string(),
+            );
             mask_whole_file(loader, f);
             f
         }
