@@ -703,31 +703,20 @@ pub fn secret_var_names(node: &Node) -> Vec<String> {
 /// after `--token`, `--password` and the like (in a plist, the next `<string>`),
 /// and every [`inline_secrets`] (URL credentials, token-shaped runs).
 pub fn launcher_secret_ranges(text: &str) -> Vec<Range<usize>> {
-    static PLIST: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"<key>([^<]*)</key>\s*<string>([^<]*)</string>").expect("plist regex")
-    });
-    // Only `KEY=` is matched, so `Environment=TOKEN=v` finds `TOKEN=` next.
-    static ASSIGN: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*[=:][ \t]*").expect("assignment regex")
-    });
-    static FLAG: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r#"--(?:token|password|auth|secret|api-key|apikey)(?:=|\s+|</string>\s*<string>)(?:"([^"]*)"|'([^']*)'|([^\s<"']+))"#)
-            .expect("flag regex")
-    });
+    // Scanned by hand, not with `regex`: compiling the three patterns (kept in
+    // the tests as the oracle this is checked against) took longer than the
+    // whole check of a small host.
     let mut out = Vec::new();
-    for c in PLIST.captures_iter(text) {
-        if is_secret_key(&c[1])
-            && let Some(v) = c.get(2)
-        {
-            out.push(v.range());
+    for (key, value) in plist_strings(text) {
+        if is_secret_key(&text[key]) {
+            out.push(value);
         }
     }
-    for c in ASSIGN.captures_iter(text) {
-        if !is_secret_key(&c[1]) {
+    for (key, value_start) in assignments(text) {
+        if !is_secret_key(&text[key]) {
             continue;
         }
-        let start = c.get(0).map_or(0, |m| m.end());
-        let rest = &text[start..];
+        let rest = &text[value_start..];
         let len = match rest.chars().next() {
             Some(q @ ('"' | '\'')) => rest[1..].find([q, '\n']).map_or(rest.len(), |e| e + 2),
             _ => rest
@@ -735,21 +724,230 @@ pub fn launcher_secret_ranges(text: &str) -> Vec<Range<usize>> {
                 .unwrap_or(rest.len()),
         };
         if len > 0 {
-            out.push(start..start + len);
+            out.push(value_start..value_start + len);
         }
     }
-    for c in FLAG.captures_iter(text) {
-        if let Some(v) = c.get(1).or(c.get(2)).or(c.get(3)) {
-            out.push(v.range());
-        }
-    }
+    out.extend(flag_values(text));
     out.extend(inline_secrets(text));
+    out
+}
+
+/// `<key>K</key>` `<string>V</string>` pairs (blanks between them): the ranges
+/// of `K` and `V`, neither holding a `<`.
+fn plist_strings(text: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(found) = text[at..].find("<key>") {
+        let key_start = at + found + "<key>".len();
+        at = at + found + 1;
+        let Some(key_len) = text[key_start..].find('<') else {
+            break;
+        };
+        let key = key_start..key_start + key_len;
+        let Some(after) = text[key.end..].strip_prefix("</key>") else {
+            continue;
+        };
+        let blank = after.len() - after.trim_start().len();
+        let Some(value) = after[blank..].strip_prefix("<string>") else {
+            continue;
+        };
+        let value_start = text.len() - value.len();
+        let Some(value_len) = value.find('<') else {
+            continue;
+        };
+        if value[value_len..].starts_with("</string>") {
+            let value = value_start..value_start + value_len;
+            at = value.end + "</string>".len();
+            out.push((key, value));
+        }
+    }
+    out
+}
+
+/// `KEY=` and `KEY:` (blanks around the sign): the key's range and where the
+/// value starts, after the blanks. A key is a run of ASCII letters, digits and
+/// `_` not starting with a digit; scanning goes on after each match, so
+/// `Environment=TOKEN=v` finds `Environment` and then `TOKEN`.
+fn assignments(text: &str) -> Vec<(Range<usize>, usize)> {
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        if !word(bytes[at]) {
+            at += 1;
+            continue;
+        }
+        let run_end = at + bytes[at..].iter().take_while(|b| word(**b)).count();
+        // A key starts at the run's first non-digit.
+        let Some(start) = (at..run_end).find(|&i| !bytes[i].is_ascii_digit()) else {
+            at = run_end;
+            continue;
+        };
+        let sign = run_end + bytes[run_end..].iter().take_while(|b| blank(b)).count();
+        if matches!(bytes.get(sign), Some(b'=' | b':')) {
+            let value = sign + 1 + bytes[sign + 1..].iter().take_while(|b| blank(b)).count();
+            out.push((start..run_end, value));
+            at = value;
+        } else {
+            at = run_end;
+        }
+    }
+    out
+}
+
+/// The value after `--token`, `--password`, `--auth`, `--secret`, `--api-key`
+/// or `--apikey`, joined by `=`, by blanks, or in a plist by `</string>` and the
+/// next `<string>`: quoted, or up to a blank, `<` or quote.
+fn flag_values(text: &str) -> Vec<Range<usize>> {
+    const FLAGS: &[&str] = &["token", "password", "auth", "secret", "api-key", "apikey"];
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(found) = text[at..].find("--") {
+        let dashes = at + found;
+        at = dashes + 1;
+        let after = &text[dashes + 2..];
+        let Some(rest) = FLAGS.iter().find_map(|f| after.strip_prefix(f)) else {
+            continue;
+        };
+        let rest = if let Some(r) = rest.strip_prefix('=') {
+            r
+        } else if rest.starts_with(char::is_whitespace) {
+            rest.trim_start()
+        } else if let Some(r) = rest.strip_prefix("</string>") {
+            match r.trim_start().strip_prefix("<string>") {
+                Some(r) => r,
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        let start = text.len() - rest.len();
+        let value = match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => match rest[1..].find(q) {
+                Some(len) => start + 1..start + 1 + len,
+                None => continue,
+            },
+            Some(_) => {
+                let len = rest
+                    .find(|c: char| c.is_whitespace() || matches!(c, '<' | '"' | '\''))
+                    .unwrap_or(rest.len());
+                if len == 0 {
+                    continue;
+                }
+                start..start + len
+            }
+            None => continue,
+        };
+        // A quoted value ends after its closing quote.
+        at = match rest.chars().next() {
+            Some('"' | '\'') => value.end + 1,
+            _ => value.end,
+        };
+        out.push(value);
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The patterns `launcher_secret_ranges` used to run, as the oracle of the
+    /// hand-written scanners.
+    fn by_regex(text: &str) -> Vec<Range<usize>> {
+        static PLIST: LazyLock<regex::Regex> = LazyLock::new(|| {
+            regex::Regex::new(r"<key>([^<]*)</key>\s*<string>([^<]*)</string>").unwrap()
+        });
+        static ASSIGN: LazyLock<regex::Regex> = LazyLock::new(|| {
+            regex::Regex::new(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*[=:][ \t]*").unwrap()
+        });
+        static FLAG: LazyLock<regex::Regex> = LazyLock::new(|| {
+            regex::Regex::new(r#"--(?:token|password|auth|secret|api-key|apikey)(?:=|\s+|</string>\s*<string>)(?:"([^"]*)"|'([^']*)'|([^\s<"']+))"#).unwrap()
+        });
+        let (plist, assign, flag) = (&*PLIST, &*ASSIGN, &*FLAG);
+        let mut out = Vec::new();
+        for c in plist.captures_iter(text) {
+            if is_secret_key(&c[1]) {
+                out.push(c.get(2).unwrap().range());
+            }
+        }
+        for c in assign.captures_iter(text) {
+            if !is_secret_key(&c[1]) {
+                continue;
+            }
+            let start = c.get(0).unwrap().end();
+            let rest = &text[start..];
+            let len = match rest.chars().next() {
+                Some(q @ ('"' | '\'')) => rest[1..].find([q, '\n']).map_or(rest.len(), |e| e + 2),
+                _ => rest
+                    .find(|ch: char| ch.is_whitespace() || matches!(ch, '"' | '\'' | '<'))
+                    .unwrap_or(rest.len()),
+            };
+            if len > 0 {
+                out.push(start..start + len);
+            }
+        }
+        for c in flag.captures_iter(text) {
+            out.push(c.get(1).or(c.get(2)).or(c.get(3)).unwrap().range());
+        }
+        out.extend(inline_secrets(text));
+        out
+    }
+
+    #[test]
+    fn launcher_scanners_agree_with_the_regexes_they_replace() {
+        const PARTS: &[&str] = &[
+            "<key>",
+            "</key>",
+            "<string>",
+            "</string>",
+            "<",
+            "TOKEN",
+            "OPENCLAW_GATEWAY_TOKEN",
+            "PASSWORD",
+            "port",
+            "Environment",
+            "=",
+            ":",
+            " ",
+            "\t",
+            "\n",
+            "--",
+            "--token",
+            "--password",
+            "--auth",
+            "--secret",
+            "--api-key",
+            "--apikey",
+            "-",
+            "\"",
+            "'",
+            "abc",
+            "9",
+            "_",
+            "é",
+            "\u{a0}",
+            "s3cr3t",
+            "ExecStart=/usr/bin/openclaw",
+            "https://u:p@h/",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 14) as usize;
+            let text: String = (0..len)
+                .map(|_| PARTS[(next() % PARTS.len() as u64) as usize])
+                .collect();
+            assert_eq!(launcher_secret_ranges(&text), by_regex(&text), "{text:?}");
+        }
+    }
 
     #[test]
     fn launcher_files_mask_every_secret_they_show() {
