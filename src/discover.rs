@@ -27,23 +27,30 @@ pub struct Discovered {
 /// case maps to `~/.openclaw`, so `~/.openclaw-default` is never used.
 pub fn scan_home(home: &Path) -> std::io::Result<Discovered> {
     let mut out = Discovered::default();
-    let mut names: Vec<(String, PathBuf)> = std::fs::read_dir(home)?
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false) || e.path().is_dir())
-        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
-        .collect();
+    // One listing; only a link costs a `stat` (to see whether it is a directory).
+    let mut names: Vec<(String, PathBuf)> = Vec::new();
+    let mut not_dirs: Vec<String> = Vec::new();
+    for e in std::fs::read_dir(home)?.filter_map(Result::ok) {
+        let Ok(name) = e.file_name().into_string() else {
+            continue;
+        };
+        let path = e.path();
+        let is_dir = match e.file_type() {
+            Ok(t) if t.is_symlink() => path.is_dir(),
+            Ok(t) => t.is_dir(),
+            Err(_) => path.is_dir(),
+        };
+        if is_dir {
+            names.push((name, path));
+        } else if name == ".openclaw" {
+            // A regular file (or a FIFO, a socket) where a state dir belongs:
+            // OpenClaw can neither read a config below it nor create its state
+            // there. (`~/.openclaw-x.tar.gz` is a backup, not a profile: only the
+            // default state dir is certain to be meant.)
+            not_dirs.push(name);
+        }
+    }
     names.sort();
-    // A regular file (or a FIFO, a socket) where a state dir belongs: OpenClaw
-    // can neither read a config below it nor create its state there.
-    let mut not_dirs: Vec<String> = std::fs::read_dir(home)?
-        .filter_map(Result::ok)
-        .filter(|e| !e.path().is_dir())
-        .filter_map(|e| e.file_name().into_string().ok())
-        // `~/.openclaw-x.tar.gz` is a backup, not a profile: only the default
-        // state dir is certain to be meant.
-        .filter(|n| n == ".openclaw")
-        .collect();
-    not_dirs.sort();
     for name in not_dirs {
         out.issues.push(DiscoveryIssue {
             location: Location::Path(format!("~/{name}")),
