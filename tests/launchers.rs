@@ -198,6 +198,54 @@ fn a_fifo_or_a_device_as_environment_file_is_a_finding_not_a_hang() {
 
 #[cfg(unix)]
 #[test]
+fn a_fifo_or_a_device_named_like_a_unit_is_skipped_and_a_linked_unit_still_read() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    let system = r.join("etc/systemd/system");
+    std::fs::create_dir_all(&system).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(system.join("fifo.service"))
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available here");
+        return;
+    }
+    std::os::unix::fs::symlink("/dev/zero", system.join("zero.service")).unwrap();
+    write(
+        r,
+        "home/alice/.openclaw-a/openclaw.json",
+        "{ gateway: { mode: \"local\", port: 18789 } }\n",
+    );
+    write(
+        r,
+        "home/alice/.openclaw-b/openclaw.json",
+        "{ gateway: { mode: \"local\", port: 19789 } }\n",
+    );
+    // A unit kept elsewhere and linked in (as `systemctl link` does) is read
+    // through its link: it runs `b` on `a`'s port.
+    write(
+        r,
+        "opt/bots/bot-b.service",
+        "[Service]\nEnvironment=HOME=/home/alice\nExecStart=/usr/bin/openclaw --profile b gateway --port 18789\n",
+    );
+    std::os::unix::fs::symlink(
+        r.join("opt/bots/bot-b.service"),
+        system.join("bot-b.service"),
+    )
+    .unwrap();
+    let (code, out, took) = check(r, &[]);
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("port-collision"), "{out}");
+    assert!(out.contains("bot-b.service"), "{out}");
+    assert!(
+        !out.contains("fifo.service") && !out.contains("zero.service"),
+        "{out}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
 fn symlink_loops_and_a_wrapper_that_execs_itself_end() {
     let d = tempfile::tempdir().unwrap();
     let r = d.path();
