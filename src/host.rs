@@ -4,7 +4,7 @@ use crate::load::Loader;
 use crate::load::env::Env;
 use crate::model::{Host, Instance, InstanceKind, Origin};
 use crate::resolve::{self, Context, Spec};
-use crate::source::SourceMap;
+use crate::source::{SourceKind, SourceMap};
 use crate::{discover, manifest};
 use std::path::{Path, PathBuf};
 
@@ -84,6 +84,7 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
             sources: &mut sources,
             display_base: dir.clone(),
             display_prefix: "",
+            prefetched: Default::default(),
         };
         let m = manifest::load(&mut loader, &path).map_err(|source| HostError::Manifest {
             path: path.display().to_string(),
@@ -111,6 +112,7 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
                 .map(|(b, _)| b)
                 .unwrap_or(req.home.clone()),
             display_prefix: req.display_base.as_ref().map(|(_, p)| *p).unwrap_or("~"),
+            prefetched: Default::default(),
         };
         let loaded = crate::load::compose::load_all(&mut loader, &req.compose, &req.home);
         // A profile dir under HOME that a service mounts as its state dir is that
@@ -164,10 +166,27 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
         .display_base
         .clone()
         .unwrap_or_else(|| (req.home.clone(), "~"));
+    // Each profile directory's config and `.env`, read ahead on every core.
+    let ahead: Vec<(PathBuf, SourceKind)> = discovered
+        .specs
+        .iter()
+        .filter_map(|s| match (&s.kind, &s.profile) {
+            (InstanceKind::Default, _) => Some(req.home.join(".openclaw")),
+            (InstanceKind::Profile, Some(p)) => Some(req.home.join(format!(".openclaw-{p}"))),
+            _ => None,
+        })
+        .flat_map(|dir| {
+            [
+                (dir.join("openclaw.json"), SourceKind::Config),
+                (dir.join(".env"), SourceKind::Env),
+            ]
+        })
+        .collect();
     let mut loader = Loader {
         sources: &mut sources,
         display_base: base.clone(),
         display_prefix: prefix,
+        prefetched: crate::load::prefetch(&ahead),
     };
     let mut launcher_specs = Vec::new();
     if req.scan_home {

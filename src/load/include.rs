@@ -629,6 +629,7 @@ mod tests {
             sources: &mut sources,
             display_base: base.to_path_buf(),
             display_prefix: "~",
+            prefetched: Default::default(),
         };
         let c = load_config(&mut loader, path, &[]);
         (c, sources)

@@ -89,6 +89,60 @@ pub struct Loader<'a> {
     pub display_base: PathBuf,
     /// `~` for a HOME, `.` for a manifest directory.
     pub display_prefix: &'static str,
+    /// Files already read by [`prefetch`], taken by [`Loader::read`].
+    pub prefetched: Prefetched,
+}
+
+/// Files read ahead of their [`Loader::read`], each as `read_bounded` with the
+/// cap of its kind returned it.
+#[derive(Debug, Default)]
+pub struct Prefetched(std::collections::HashMap<PathBuf, (u64, std::io::Result<String>)>);
+
+impl Prefetched {
+    fn take(&mut self, path: &Path, cap: u64) -> Option<std::io::Result<String>> {
+        match self.0.remove(path) {
+            Some((c, read)) if c == cap => Some(read),
+            _ => None,
+        }
+    }
+}
+
+/// Below this many files a prefetch costs more (threads) than it saves.
+const PREFETCH_FROM: usize = 512;
+
+/// Reads `paths` on every core, exactly as [`Loader::read`] would one by one: a
+/// dense host's reads are half of resolving it, and a loader is one thread's
+/// (its source map numbers files in reading order). Only a cache: a path never
+/// asked for costs one read, a path not here is read when asked.
+pub fn prefetch(paths: &[(PathBuf, SourceKind)]) -> Prefetched {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads <= 1 || paths.len() < PREFETCH_FROM {
+        return Prefetched::default();
+    }
+    let read = |chunk: &[(PathBuf, SourceKind)]| -> Vec<(PathBuf, (u64, std::io::Result<String>))> {
+        chunk
+            .iter()
+            .map(|(p, kind)| {
+                let cap = max_bytes(*kind);
+                (p.clone(), (cap, read_bounded(p, cap)))
+            })
+            .collect()
+    };
+    let size = paths.len().div_ceil(threads);
+    let mut out = std::collections::HashMap::with_capacity(paths.len());
+    std::thread::scope(|s| {
+        let mut chunks = paths.chunks(size);
+        let first = chunks.next().unwrap_or_default();
+        let workers: Vec<_> = chunks.map(|c| s.spawn(move || read(c))).collect();
+        out.extend(read(first));
+        for w in workers {
+            match w.join() {
+                Ok(found) => out.extend(found),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    Prefetched(out)
 }
 
 impl Loader<'_> {
@@ -108,7 +162,11 @@ impl Loader<'_> {
         if let Some(id) = self.sources.find(path) {
             return Ok(id);
         }
-        let text = read_bounded(path, max_bytes(kind))?;
+        let cap = max_bytes(kind);
+        let text = match self.prefetched.take(path, cap) {
+            Some(read) => read?,
+            None => read_bounded(path, cap)?,
+        };
         let display = self.display(path);
         Ok(self.sources.add(path.to_path_buf(), display, kind, text))
     }
@@ -223,6 +281,55 @@ pub fn read_bounded(path: &Path, cap: u64) -> std::io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prefetched_file_reads_exactly_as_it_would_have_been_read() {
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) <= 1 {
+            eprintln!("skipped: one core, so nothing is read ahead");
+            return;
+        }
+        let d = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for k in 0..PREFETCH_FROM {
+            let p = d.path().join(format!("f{k}"));
+            match k % 5 {
+                0 => std::fs::write(&p, format!("{{ port: {k} }}")).unwrap(),
+                1 => {}                                                        // missing
+                2 => std::fs::create_dir(&p).unwrap(),                         // a directory
+                3 => std::fs::write(&p, vec![b'x'; 1024 * 1024 + 1]).unwrap(), // over the `.env` cap
+                _ => std::fs::write(&p, b"caf\xe9").unwrap(),                  // not UTF-8
+            }
+            let kind = if k % 2 == 0 {
+                SourceKind::Config
+            } else {
+                SourceKind::Env
+            };
+            paths.push((p, kind));
+        }
+        let mut ahead = prefetch(&paths);
+        assert_eq!(ahead.0.len(), paths.len(), "every path was read ahead");
+        for (p, kind) in &paths {
+            let cap = max_bytes(*kind);
+            let got = ahead.take(p, cap).expect("prefetched");
+            match (got, read_bounded(p, cap)) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", p.display()),
+                (Err(a), Err(b)) => assert_eq!(
+                    (a.kind(), a.to_string()),
+                    (b.kind(), b.to_string()),
+                    "{}",
+                    p.display()
+                ),
+                (a, b) => panic!("{}: prefetched {a:?}, read {b:?}", p.display()),
+            }
+        }
+        // Asked with the cap of another kind, a prefetched read is not used.
+        let mut ahead = prefetch(&paths);
+        assert!(
+            ahead
+                .take(&paths[0].0, max_bytes(SourceKind::Env))
+                .is_none()
+        );
+    }
 
     #[test]
     fn lexical_resolution_matches_node_path_resolve() {
