@@ -118,6 +118,7 @@ fn run_json5(input: &[u8]) -> Vec<String> {
         sources: &mut sources,
         display_base: dir.clone(),
         display_prefix: "~",
+        prefetched: Default::default(),
     };
     let loaded = include::load_config(&mut loader, &dir.join(names[0]), &[]);
     let mut shown: Vec<String> = loaded
