@@ -716,13 +716,7 @@ pub fn launcher_secret_ranges(text: &str) -> Vec<Range<usize>> {
         if !is_secret_key(&text[key]) {
             continue;
         }
-        let rest = &text[value_start..];
-        let len = match rest.chars().next() {
-            Some(q @ ('"' | '\'')) => rest[1..].find([q, '\n']).map_or(rest.len(), |e| e + 2),
-            _ => rest
-                .find(|ch: char| ch.is_whitespace() || matches!(ch, '"' | '\'' | '<'))
-                .unwrap_or(rest.len()),
-        };
+        let len = assigned_len(&text[value_start..]);
         if len > 0 {
             out.push(value_start..value_start + len);
         }
@@ -730,6 +724,17 @@ pub fn launcher_secret_ranges(text: &str) -> Vec<Range<usize>> {
     out.extend(flag_values(text));
     out.extend(inline_secrets(text));
     out
+}
+
+/// How much of `rest` (what follows `KEY=`) is the value: a quoted one up to its
+/// closing quote or the line's end, else up to a blank, a quote or `<`.
+fn assigned_len(rest: &str) -> usize {
+    match rest.chars().next() {
+        Some(q @ ('"' | '\'')) => rest[1..].find([q, '\n']).map_or(rest.len(), |e| e + 2),
+        _ => rest
+            .find(|ch: char| ch.is_whitespace() || matches!(ch, '"' | '\'' | '<'))
+            .unwrap_or(rest.len()),
+    }
 }
 
 /// `<key>K</key>` `<string>V</string>` pairs (blanks between them): the ranges
@@ -878,13 +883,7 @@ mod tests {
                 continue;
             }
             let start = c.get(0).unwrap().end();
-            let rest = &text[start..];
-            let len = match rest.chars().next() {
-                Some(q @ ('"' | '\'')) => rest[1..].find([q, '\n']).map_or(rest.len(), |e| e + 2),
-                _ => rest
-                    .find(|ch: char| ch.is_whitespace() || matches!(ch, '"' | '\'' | '<'))
-                    .unwrap_or(rest.len()),
-            };
+            let len = assigned_len(&text[start..]);
             if len > 0 {
                 out.push(start..start + len);
             }
