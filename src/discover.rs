@@ -128,6 +128,12 @@ pub fn scan_launchers(
             .iter()
             .filter_map(|d| services::windows_task(loader, d)),
     );
+    // A launcher's name is whatever its author wrote (a plist `Label`, a task
+    // name, a file name): it names an instance in every output, so a credential
+    // in it is masked once, here.
+    for l in &mut launchers {
+        l.name = masked(&l.name);
+    }
     let root = root.unwrap_or(Path::new("/"));
     let mut specs = Vec::new();
     let mut issues = Vec::new();

@@ -117,6 +117,37 @@ fn tokens_in_units_are_compared_and_never_printed() {
 }
 
 #[test]
+fn a_credential_in_a_launchers_name_is_masked_wherever_the_name_is_shown() {
+    // Found by the plist fuzz target: an instance takes the name of a launcher
+    // that joins no profile directory, and a `Label` is whatever its author wrote.
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    let secret = "AAFakeLabelSecret0123456789";
+    write(
+        r,
+        "home/alice/Library/LaunchAgents/bot.plist",
+        &format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict>\n\
+             <key>Label</key><string>bot TELEGRAM_BOT_TOKEN='123456:{secret}'</string>\n\
+             <key>ProgramArguments</key><array><string>/usr/bin/openclaw</string>\
+             <string>gateway</string><string>--port</string><string>18789</string></array>\n\
+             </dict></plist>\n"
+        ),
+    );
+    write(
+        r,
+        "home/alice/.openclaw-rescue/openclaw.json",
+        "{ gateway: { mode: \"local\", port: 18789 } }\n",
+    );
+    for format in ["human", "json", "sarif", "github", "junit"] {
+        let (code, out, _) = check(r, &["--format", format]);
+        assert_eq!(code, 1, "{format}: {out}");
+        assert!(out.contains("bot TELEGRAM_BOT_TOKEN="), "{format}: {out}");
+        assert!(!out.contains(secret), "{format} prints the secret:\n{out}");
+    }
+}
+
+#[test]
 fn a_huge_unit_is_read_in_bounded_time() {
     let d = tempfile::tempdir().unwrap();
     let r = d.path();
