@@ -283,6 +283,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::print_stderr)] // a skipped test says why
     fn a_prefetched_file_reads_exactly_as_it_would_have_been_read() {
         if std::thread::available_parallelism().map_or(1, |n| n.get()) <= 1 {
             eprintln!("skipped: one core, so nothing is read ahead");
