@@ -237,6 +237,19 @@ fn launcher_spec(l: &Launcher, home: &Path, root: &Path) -> Result<Option<Spec>,
         }
         _ => home.to_path_buf(),
     };
+    // The directory the gateway starts in: relative paths resolve against it and
+    // its `.env` is read (OpenClaw drops that file's `OPENCLAW_*` keys).
+    // why: systemd.exec(5) `WorkingDirectory=`: unset, the system manager starts
+    // a service in `/` and a user manager in the user's home; `~` is the home of
+    // `User=`. launchd starts a job in `/` unless its `WorkingDirectory` says.
+    spec.cwd = match (l.kind, l.working_dir.as_deref()) {
+        (services::LauncherKind::WindowsTask, _) => None,
+        (_, Some("~")) => Some(manager_home.clone()),
+        (_, Some(dir)) => Some(services::rooted(root, dir)),
+        (services::LauncherKind::SystemdUser, None) => Some(home.to_path_buf()),
+        (_, None) => Some(services::rooted(root, "/")),
+    };
+    spec.cwd_env = spec.cwd.is_some();
     spec.env.push((
         "HOME".into(),
         manager_home.display().to_string(),

@@ -236,6 +236,7 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
         home: req.home.clone(),
         display_base: base,
         display_prefix: prefix,
+        root: req.root.clone().filter(|r| r != Path::new("/")),
         instances,
         issues: discovered.issues,
         skipped,

@@ -395,6 +395,9 @@ pub struct Host {
     pub display_base: PathBuf,
     /// `~` for a HOME, empty for a manifest directory.
     pub display_prefix: &'static str,
+    /// The filesystem root launchers were read under (`--root`), when not `/`:
+    /// a path below it is shown as the host sees it.
+    pub root: Option<PathBuf>,
     pub instances: Vec<Instance>,
     pub issues: Vec<DiscoveryIssue>,
     /// What looked like an instance and is not one, and why (shown as notes).
@@ -407,7 +410,13 @@ pub struct Host {
 impl Host {
     /// How a path is shown in every output, a credential in it masked.
     pub fn shown(&self, p: &std::path::Path) -> String {
-        crate::paths::shown(p, &self.display_base, self.display_prefix)
+        let shown = crate::paths::shown(p, &self.display_base, self.display_prefix);
+        match self.root.as_deref().map(|r| p.strip_prefix(r)) {
+            Some(Ok(rest)) if shown.starts_with('/') => {
+                crate::secrets::mask_inline(&format!("/{}", rest.display()))
+            }
+            _ => shown,
+        }
     }
 
     pub fn instance(&self, name: &str) -> Option<&Instance> {

@@ -45,6 +45,9 @@ pub struct Spec {
     /// directory (a preflight target; a host-wide check does not depend on where
     /// it is run).
     pub cwd_env: bool,
+    /// The directory the process starts in, when its launcher says (a unit's
+    /// `WorkingDirectory=` or its manager's default); else the context's.
+    pub cwd: Option<PathBuf>,
     /// The launcher that starts it.
     pub launcher: Option<LauncherInfo>,
     /// The compose service it runs as.
@@ -61,6 +64,7 @@ impl Spec {
             env: vec![],
             port: None,
             cwd_env: false,
+            cwd: None,
             launcher: None,
             container: None,
         }
@@ -90,6 +94,7 @@ impl Spec {
 }
 
 /// The process every instance starts from.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub home: &'a Path,
     /// Relative paths resolve against this, as OpenClaw resolves them against its cwd.
@@ -115,6 +120,11 @@ const SELECTION_KEYS: &[&str] = &[
 /// Resolves one instance. Never fails: problems become load errors and port
 /// problems on the instance.
 pub fn resolve(spec: &Spec, ctx: &Context, loader: &mut Loader) -> Instance {
+    // A launcher starts its process in a directory of its own.
+    let ctx = &Context {
+        cwd: spec.cwd.as_deref().unwrap_or(ctx.cwd),
+        ..*ctx
+    };
     let mut r = Resolver {
         ctx,
         env: ctx.base_env.clone(),

@@ -78,6 +78,10 @@ pub struct Launcher {
     pub wrapper: Option<FileId>,
     /// `User=` / `UserName`.
     pub user: Option<String>,
+    /// `WorkingDirectory=` / `WorkingDirectory` as written (specifiers expanded,
+    /// systemd's `-` dropped); `None` when the launcher leaves the manager's
+    /// default.
+    pub working_dir: Option<String>,
     /// What could not be read, with the place that asked for it.
     pub problems: Vec<Problem>,
 }
@@ -493,6 +497,7 @@ fn systemd_unit(
     let mut environment: Vec<&systemd::Assignment> = Vec::new();
     let mut env_files: Vec<&systemd::Assignment> = Vec::new();
     let mut user = None;
+    let mut working_dir = None;
     for a in assignments.iter().filter(|a| a.section == "Service") {
         // why: systemd.service(5)/systemd.exec(5): an empty assignment resets the list.
         match a.key.as_str() {
@@ -503,6 +508,12 @@ fn systemd_unit(
             "EnvironmentFile" if a.value.is_empty() => env_files.clear(),
             "EnvironmentFile" => env_files.push(a),
             "User" => user = Some(spec.expand(&a.value)),
+            // why: systemd.exec(5): an empty value resets it; a leading `-` only
+            // makes a missing directory no error.
+            "WorkingDirectory" if a.value.is_empty() => working_dir = None,
+            "WorkingDirectory" => {
+                working_dir = Some(spec.expand(a.value.strip_prefix('-').unwrap_or(&a.value)))
+            }
             _ => {}
         }
     }
@@ -584,6 +595,7 @@ fn systemd_unit(
         drop_ins: drop_in_files,
         wrapper: None,
         user,
+        working_dir,
         problems,
     })
 }
@@ -702,6 +714,7 @@ fn launchd_job(
         drop_ins: vec![],
         wrapper: None,
         user: job.user,
+        working_dir: job.working_dir,
         problems,
     })
 }
@@ -746,6 +759,8 @@ pub fn windows_task(loader: &mut Loader, state_dir: &Path) -> Option<Launcher> {
         drop_ins: vec![],
         wrapper: None,
         user: None,
+        // The task's start directory is in the Task Scheduler, not in a file.
+        working_dir: None,
         problems: vec![],
     };
     mask_secrets(loader, &l);
