@@ -227,14 +227,12 @@ fn launcher_spec(l: &Launcher, home: &Path, root: &Path) -> Result<Option<Spec>,
     };
     spec.name = l.name.clone();
     // The manager's own HOME: a user unit runs with the user's; a system unit
-    // without `HOME=` runs as `User=` (else root).
-    let manager_home = match (l.kind, &l.user) {
-        (services::LauncherKind::SystemdSystem | services::LauncherKind::LaunchDaemon, Some(u)) => {
-            services::rooted(root, &format!("/home/{u}"))
+    // without `HOME=` runs with the home of `User=` (else root's).
+    let manager_home = match l.kind {
+        services::LauncherKind::SystemdSystem => {
+            services::user_home(root, l.user.as_deref(), false)
         }
-        (services::LauncherKind::SystemdSystem | services::LauncherKind::LaunchDaemon, None) => {
-            services::rooted(root, "/root")
-        }
+        services::LauncherKind::LaunchDaemon => services::user_home(root, l.user.as_deref(), true),
         _ => home.to_path_buf(),
     };
     // The directory the gateway starts in: relative paths resolve against it and

@@ -410,13 +410,21 @@ pub(crate) fn openclaw_cmd(host: &Host, i: &Instance) -> String {
             }
         );
     }
-    match (&i.kind, &i.profile) {
-        // why: `--profile` points `config set` at `~/.openclaw-<profile>/openclaw.json`
-        // (`src/cli/profile.ts`), not at the committed file an explicit instance reads.
-        (InstanceKind::Explicit, _) => format!(
+    // why: `--profile` points `config set` at `~/.openclaw-<profile>/openclaw.json`
+    // (`src/cli/profile.ts`) of whoever runs it: not at the committed file an
+    // explicit instance reads, nor at the config of a service that runs as
+    // another user or with a state dir of its own.
+    let by_profile = host.home.join(match &i.profile {
+        Some(p) => format!(".openclaw-{p}/openclaw.json"),
+        None => ".openclaw/openclaw.json".into(),
+    });
+    if i.kind == InstanceKind::Explicit || i.config_path.value != by_profile {
+        return format!(
             "OPENCLAW_CONFIG_PATH={} openclaw",
             host.shown(&i.config_path.value)
-        ),
+        );
+    }
+    match (&i.kind, &i.profile) {
         (_, Some(p)) if p == "dev" => "openclaw --dev".into(),
         (_, Some(p)) => format!("openclaw --profile {p}"),
         _ => "openclaw".into(),

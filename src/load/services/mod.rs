@@ -122,6 +122,33 @@ impl Places<'_> {
     }
 }
 
+/// The home directory of `user` (a name or a UID) as the service manager sets
+/// `HOME` for it, under `root`: its `/etc/passwd` entry, else the platform's
+/// convention (`/home/NAME`; `/Users/NAME` for launchd); `None` for no user is
+/// root's (`/root`; `/var/root` for launchd).
+///
+/// why: systemd.exec(5) `$HOME`: "the home directory of the user specified with
+/// `User=`", from the user database; a system user's is often `/var/lib/NAME`.
+pub fn user_home(root: &Path, user: Option<&str>, launchd: bool) -> PathBuf {
+    let user = user.filter(|u| !u.is_empty());
+    let passwd =
+        crate::load::read_bounded(&rooted(root, "/etc/passwd"), MAX_FILE).unwrap_or_default();
+    let wanted = user.unwrap_or("root");
+    // `name:password:uid:gid:gecos:home:shell`
+    let entry = passwd.lines().find_map(|line| {
+        let f: Vec<&str> = line.split(':').collect();
+        (f.len() >= 7 && (f[0] == wanted || f[2] == wanted) && f[5].starts_with('/'))
+            .then(|| f[5].to_string())
+    });
+    let home = entry.unwrap_or_else(|| match (user, launchd) {
+        (None | Some("root") | Some("0"), false) => "/root".into(),
+        (None | Some("root") | Some("0"), true) => "/var/root".into(),
+        (Some(u), false) => format!("/home/{u}"),
+        (Some(u), true) => format!("/Users/{u}"),
+    });
+    rooted(root, &home)
+}
+
 /// `p` under `root` when `p` is absolute and not already there.
 pub fn rooted(root: &Path, p: &str) -> PathBuf {
     let path = Path::new(p);
