@@ -148,6 +148,34 @@ fn a_credential_in_a_launchers_name_is_masked_wherever_the_name_is_shown() {
 }
 
 #[test]
+fn a_state_dir_that_is_no_profiles_is_never_named_as_one() {
+    // Found by the units fuzz target: `service-drift` named the directory's
+    // "profile" from its name, which can hold anything, a credential included.
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    let secret = "AAFakeDirSecret0123456789";
+    write(
+        r,
+        "home/alice/.openclaw-sales/openclaw.json",
+        "{ gateway: { mode: \"local\", port: 19001 } }\n",
+    );
+    write(
+        r,
+        &format!("{USER}/bot.service"),
+        &format!(
+            "[Service]\nEnvironment=\"OPENCLAW_STATE_DIR=/home/alice/.openclaw-x SLACK_BOT_TOKEN={secret}\"\n\
+             ExecStart=/usr/bin/openclaw --profile sales gateway --port 19001\n"
+        ),
+    );
+    for format in ["human", "json", "sarif", "github", "junit"] {
+        let (code, out, _) = check(r, &["--format", format]);
+        assert_eq!(code, 1, "{format}: {out}");
+        assert!(!out.contains(secret), "{format} prints the secret:\n{out}");
+        assert!(!out.contains("in the directory of"), "{format}: {out}");
+    }
+}
+
+#[test]
 fn a_huge_unit_is_read_in_bounded_time() {
     let d = tempfile::tempdir().unwrap();
     let r = d.path();

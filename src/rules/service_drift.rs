@@ -241,9 +241,11 @@ fn path_drift(host: &Host, i: &Instance, l: &LauncherInfo, out: &mut Vec<Finding
         let dir = first.as_os_str().to_string_lossy();
         let other = match dir.as_ref() {
             ".openclaw" => "default".to_string(),
+            // Only a profile's directory belongs to another instance (and a name
+            // that is no profile name is not shown: it can be anything).
             d => match d.strip_prefix(".openclaw-") {
-                Some(p) => p.to_string(),
-                None => continue,
+                Some(p) if crate::ports::is_valid_profile_name(p) => p.to_string(),
+                _ => continue,
             },
         };
         if other == running || path.starts_with(&own) {
