@@ -93,56 +93,79 @@ pub struct Loader<'a> {
     pub prefetched: Prefetched,
 }
 
-/// Files read ahead of their [`Loader::read`], each as `read_bounded` with the
-/// cap of its kind returned it.
+/// One read ahead: the path, the cap it was read with, and what `read_bounded`
+/// returned.
+type ReadAhead = (PathBuf, (u64, std::io::Result<String>));
+
+/// Files read ahead of their [`Loader::read`] by another thread, each as
+/// `read_bounded` with the cap of its kind returned it, in the order asked.
 #[derive(Debug, Default)]
-pub struct Prefetched(std::collections::HashMap<PathBuf, (u64, std::io::Result<String>)>);
+pub struct Prefetched {
+    /// Every path being read ahead: only these are waited for.
+    wanted: std::collections::HashSet<PathBuf>,
+    /// Reads that arrived before they were asked for.
+    arrived: std::collections::HashMap<PathBuf, (u64, std::io::Result<String>)>,
+    from: Option<std::sync::mpsc::Receiver<ReadAhead>>,
+}
 
 impl Prefetched {
+    /// The read of `path` with `cap`, waiting for it when it is on its way;
+    /// `None` when it is not read ahead (or with another cap): read it then.
     fn take(&mut self, path: &Path, cap: u64) -> Option<std::io::Result<String>> {
-        match self.0.remove(path) {
+        if !self.wanted.remove(path) {
+            return None;
+        }
+        let read = match self.arrived.remove(path) {
+            Some(read) => Some(read),
+            None => loop {
+                match self.from.as_ref()?.recv() {
+                    Ok((p, read)) if p == path => break Some(read),
+                    Ok((p, read)) => {
+                        self.arrived.insert(p, read);
+                    }
+                    // The reader stopped (it cannot panic but by a bug): read here.
+                    Err(_) => break None,
+                }
+            },
+        };
+        match read {
             Some((c, read)) if c == cap => Some(read),
             _ => None,
         }
     }
 }
 
-/// Below this many files a prefetch costs more (threads) than it saves.
+/// Below this many files a reader thread costs more than it saves.
 const PREFETCH_FROM: usize = 512;
 
-/// Reads `paths` on every core, exactly as [`Loader::read`] would one by one: a
-/// dense host's reads are half of resolving it, and a loader is one thread's
-/// (its source map numbers files in reading order). Only a cache: a path never
-/// asked for costs one read, a path not here is read when asked.
+/// Starts reading `paths` on a thread of its own, in order, exactly as
+/// [`Loader::read`] would one by one: on a dense host reading is a third of
+/// resolving, and a loader is one thread's (its source map numbers files in
+/// reading order), so the reads run ahead of the resolver instead. Only a
+/// cache: a path never asked for costs one read, a path not here is read when
+/// asked.
 pub fn prefetch(paths: &[(PathBuf, SourceKind)]) -> Prefetched {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads <= 1 || paths.len() < PREFETCH_FROM {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores <= 1 || paths.len() < PREFETCH_FROM {
         return Prefetched::default();
     }
-    let read = |chunk: &[(PathBuf, SourceKind)]| -> Vec<(PathBuf, (u64, std::io::Result<String>))> {
-        chunk
-            .iter()
-            .map(|(p, kind)| {
-                let cap = max_bytes(*kind);
-                (p.clone(), (cap, read_bounded(p, cap)))
-            })
-            .collect()
-    };
-    let size = paths.len().div_ceil(threads);
-    let mut out = std::collections::HashMap::with_capacity(paths.len());
-    std::thread::scope(|s| {
-        let mut chunks = paths.chunks(size);
-        let first = chunks.next().unwrap_or_default();
-        let workers: Vec<_> = chunks.map(|c| s.spawn(move || read(c))).collect();
-        out.extend(read(first));
-        for w in workers {
-            match w.join() {
-                Ok(found) => out.extend(found),
-                Err(panic) => std::panic::resume_unwind(panic),
+    let (to, from) = std::sync::mpsc::channel::<ReadAhead>();
+    let list = paths.to_vec();
+    std::thread::spawn(move || {
+        for (p, kind) in list {
+            let cap = max_bytes(kind);
+            let read = read_bounded(&p, cap);
+            // The loader is gone: nothing more is wanted.
+            if to.send((p, (cap, read))).is_err() {
+                return;
             }
         }
     });
-    Prefetched(out)
+    Prefetched {
+        wanted: paths.iter().map(|(p, _)| p.clone()).collect(),
+        arrived: Default::default(),
+        from: Some(from),
+    }
 }
 
 impl Loader<'_> {
@@ -308,8 +331,8 @@ mod tests {
             paths.push((p, kind));
         }
         let mut ahead = prefetch(&paths);
-        assert_eq!(ahead.0.len(), paths.len(), "every path was read ahead");
-        for (p, kind) in &paths {
+        // Asked in another order than read: the early ones wait in `arrived`.
+        for (p, kind) in paths.iter().rev() {
             let cap = max_bytes(*kind);
             let got = ahead.take(p, cap).expect("prefetched");
             match (got, read_bounded(p, cap)) {
@@ -323,13 +346,16 @@ mod tests {
                 (a, b) => panic!("{}: prefetched {a:?}, read {b:?}", p.display()),
             }
         }
-        // Asked with the cap of another kind, a prefetched read is not used.
+        // Each is taken once; asked with the cap of another kind, a read ahead
+        // is not used; a path not read ahead is not waited for.
+        assert!(ahead.take(&paths[0].0, max_bytes(paths[0].1)).is_none());
         let mut ahead = prefetch(&paths);
         assert!(
             ahead
                 .take(&paths[0].0, max_bytes(SourceKind::Env))
                 .is_none()
         );
+        assert!(ahead.take(&d.path().join("elsewhere"), 1).is_none());
     }
 
     #[test]
