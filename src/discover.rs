@@ -312,7 +312,9 @@ fn launcher_spec(l: &Launcher, home: &Path, root: &Path) -> Result<Option<Spec>,
                         "{} `{}` passes `--port {}`, which OpenClaw refuses: the gateway does not start",
                         l.kind.noun(),
                         l.name,
-                        p.value
+                        // why: never verbatim (a pasted token, or what a broken
+                        // quote swallowed, would reach every output).
+                        crate::secrets::quotable(p.value.trim())
                     ),
                     help: Some("pass a port in `1..=65535`, e.g. `--port 18789`".into()),
                 });

@@ -492,7 +492,10 @@ fn start_guard(host: &Host, i: &Instance, t: &Target, req: &Request) -> Vec<Find
     for (opt, value, words) in &t.invalid {
         let mut f = Finding::new(
             &INVALID_OPTION,
-            format!("`{opt} {value}` of `{name}` is refused by the gateway"),
+            format!(
+                "`{opt} {}` of `{name}` is refused by the gateway",
+                crate::secrets::quotable(value)
+            ),
             vec![name.clone()],
         );
         // why: `runGatewayCommandOnce` exits 1, not 78, for a bad option.

@@ -392,6 +392,54 @@ fn other_processes_command_lines_are_masked() {
     assert_no_secret(&pre);
 }
 
+#[test]
+fn a_port_option_that_is_no_port_is_never_quoted_verbatim() {
+    // Found by the plist fuzz target: a launcher's `--port` value that OpenClaw
+    // refuses was quoted whole, whatever it held; preflight did the same.
+    let token = format!("ghp_{SECRET}0123456789abcdef");
+    let unit =
+        format!("[Service]\nExecStart=/usr/bin/openclaw --profile x gateway --port \"{token}\"\n");
+    let h = home(&[
+        (
+            ".openclaw-x/openclaw.json",
+            b"{ gateway: { mode: 'local' } }",
+        ),
+        (".config/systemd/user/bot.service", unit.as_bytes()),
+    ]);
+    let home = h.path().to_str().unwrap();
+    let check = run_in(h.path(), &["check", "--color", "never", "--home", home]);
+    assert!(
+        check.out.contains("passes `--port <"),
+        "{}{}",
+        check.out,
+        check.err
+    );
+    assert_no_secret(&check);
+    let pre = run_in(
+        h.path(),
+        &[
+            "preflight",
+            "--color",
+            "never",
+            "--home",
+            home,
+            "--profile",
+            "x",
+            "--no-probe",
+            "--",
+            "openclaw",
+            "--profile",
+            "x",
+            "gateway",
+            "--port",
+            &token,
+        ],
+    );
+    // preflight reports on stderr: stdout stays the wrapped command's.
+    assert!(pre.err.contains("`--port <"), "{}{}", pre.out, pre.err);
+    assert_no_secret(&pre);
+}
+
 // ------------------------------------------------------------------ 4. bounds
 
 #[test]
