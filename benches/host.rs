@@ -146,6 +146,22 @@ fn main() {
     }
     let phases = std::env::var_os("CLAWFENCE_BENCH_PHASES").is_some();
     if !phases {
+        // The floor every whole-process figure stands on: starting any process
+        // here (a VM's figures move with its neighbours).
+        if std::path::Path::new("/bin/true").exists() {
+            let mut walls: Vec<Duration> = (0..51)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::process::Command::new("/bin/true").status().ok();
+                    t.elapsed()
+                })
+                .collect();
+            walls.sort();
+            println!(
+                "process start (/bin/true): min {:.1?}, median {:.1?}",
+                walls[0], walls[25]
+            );
+        }
         let (_dir, exe) = installed_binary();
         let dense = make_home(10_000);
         report_whole(&exe, "dense host of 10,000 profiles", dense.path(), 5);
