@@ -221,6 +221,13 @@ pub struct FixArgs {
     /// Print a unified diff of the edits and write nothing.
     #[arg(long, alias = "diff")]
     pub dry_run: bool,
+    /// Settings file (`rules`, `exclude`, `ignore`), as for `check`: what
+    /// `check` does not report, `fix` does not touch.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Fix what `clawfence-ignore` comments suppress, too.
+    #[arg(long)]
+    pub no_inline_ignores: bool,
 }
 
 #[derive(Debug, Args)]

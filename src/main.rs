@@ -129,11 +129,22 @@ fn run(cli: Cli, check_matches: Option<clap::ArgMatches>) -> Result<ExitCode> {
 fn fix(args: &cli::FixArgs, color: bool) -> Result<ExitCode> {
     use clawfence::fix;
     let req = host_request(&args.host)?;
-    let host = build_host(&req)?;
-    let findings: Vec<_> = rules::check(&host, &Selection::default())
-        .into_iter()
-        .filter(|f| f.severity >= clawfence::finding::Severity::Warning)
-        .collect();
+    // What `check` would report under the settings, and only that: an excluded
+    // instance, a rule turned off or a suppressed finding is left alone.
+    let judged = |host: &mut clawfence::model::Host| -> Result<Vec<clawfence::finding::Finding>> {
+        let settings = load_settings(host, args.config.as_ref(), &args.host, &req)?;
+        settings.exclude_from(host);
+        let mut selection = Selection::default();
+        Ok(
+            judge(host, &settings, &mut selection, !args.no_inline_ignores)
+                .findings
+                .into_iter()
+                .filter(|f| f.severity >= clawfence::finding::Severity::Warning)
+                .collect(),
+        )
+    };
+    let mut host = build_host(&req)?;
+    let findings = judged(&mut host)?;
     let fixable: Vec<_> = findings.iter().filter(|f| !f.edits.is_empty()).collect();
     let edits: Vec<_> = fixable
         .iter()
@@ -199,11 +210,8 @@ fn fix(args: &cli::FixArgs, color: bool) -> Result<ExitCode> {
             }
         }
         // What is left, as `check` now sees it.
-        let after = build_host(&req)?;
-        let rest: Vec<_> = rules::check(&after, &Selection::default())
-            .into_iter()
-            .filter(|f| f.severity >= clawfence::finding::Severity::Warning)
-            .collect();
+        let mut after = build_host(&req)?;
+        let rest = judged(&mut after)?;
         let more: Vec<_> = rest.iter().flat_map(|f| f.edits.iter().cloned()).collect();
         rounds += 1;
         if more.is_empty() || refused || changes.is_empty() || rounds == 4 {
@@ -562,38 +570,16 @@ fn outputs(
 }
 
 fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -> Result<ExitCode> {
-    use clawfence::config::{self, Level};
     let mut selection = selection(&args.only, &args.skip)?;
     let req = host_request(&args.host)?;
     let mut host = build_host(&req)?;
     refuse_outputs_onto_inputs(&host, outputs)?;
-    let settings = match settings_file(args, &req) {
-        Some((path, in_manifest)) => config::load(&mut host, &path, in_manifest)
-            .with_context(|| format!("cannot read settings `{}`", path.display()))?,
-        None => config::Config::default(),
-    };
+    let settings = load_settings(&mut host, args.config.as_ref(), &args.host, &req)?;
     host.issues.extend(settings.issues.iter().cloned());
     let excluded = settings.exclude_from(&mut host);
-    for (meta, level) in &settings.rules {
-        // an explicit `--only` wins over the settings
-        if *level == Level::Off && !selection.only.iter().any(|o| o == meta.id) {
-            selection.skip.push(meta.id.to_string());
-        }
-    }
-    let mut findings = rules::check(&host, &selection);
-    let suppressed = clawfence::suppress::apply(
-        &host,
-        findings,
-        &settings.ignore,
-        !args.no_inline_ignores,
-        &|id| selection.includes(id),
-    );
-    findings = suppressed.findings;
-    for f in &mut findings {
-        if let Some(Level::Severity(s)) = settings.level(f.rule.id) {
-            f.severity = s;
-        }
-    }
+    let judged = judge(&host, &settings, &mut selection, !args.no_inline_ignores);
+    let suppressed = judged.suppressed;
+    let mut findings = judged.findings;
     findings.retain(|f| f.severity >= args.severity_min);
     if let Some(path) = &args.write_baseline {
         std::fs::write(path, clawfence::baseline::render(&host, &findings))
@@ -607,10 +593,10 @@ fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -
         return Ok(ExitCode::SUCCESS);
     }
     let mut tail = Vec::new();
-    if suppressed.suppressed > 0 {
+    if suppressed > 0 {
         tail.push(format!(
             "{} suppressed with a reason",
-            plural(suppressed.suppressed, "finding")
+            plural(suppressed, "finding")
         ));
     }
     if let Some(path) = &args.baseline {
@@ -739,15 +725,62 @@ fn plural(n: usize, word: &str) -> String {
 
 /// The settings to read and whether they sit in a manifest: `--config`, else the
 /// manifest's, else (a HOME scan) the user's file when it exists.
-fn settings_file(args: &CheckArgs, req: &HostRequest) -> Option<(PathBuf, bool)> {
-    if let Some(c) = &args.config {
+fn settings_file(
+    config: Option<&PathBuf>,
+    host: &HostArgs,
+    req: &HostRequest,
+) -> Option<(PathBuf, bool)> {
+    if let Some(c) = config {
         return Some((clawfence::load::resolve_lexical(&req.cwd, c), false));
     }
     if let Some(m) = &req.manifest {
         return Some((clawfence::load::resolve_lexical(&req.cwd, m), true));
     }
-    let user = clawfence::config::user_file(&req.home, args.host.home.is_none());
+    let user = clawfence::config::user_file(&req.home, host.home.is_none());
     user.is_file().then_some((user, false))
+}
+
+/// The settings that apply to this run (`--config`, the manifest's, or the
+/// user's), read into the host's sources; none when there is no such file.
+fn load_settings(
+    host: &mut clawfence::model::Host,
+    config: Option<&PathBuf>,
+    args: &HostArgs,
+    req: &HostRequest,
+) -> Result<clawfence::config::Config> {
+    Ok(match settings_file(config, args, req) {
+        Some((path, in_manifest)) => clawfence::config::load(host, &path, in_manifest)
+            .with_context(|| format!("cannot read settings `{}`", path.display()))?,
+        None => clawfence::config::Config::default(),
+    })
+}
+
+/// The findings of `host` as the settings have them: rules turned off are not
+/// run (an explicit `--only` wins), suppressions apply (inline ones unless
+/// `inline` is false), and levels are the settings'. Excluded instances are
+/// already out of `host` ([`clawfence::config::Config::exclude_from`]).
+fn judge(
+    host: &clawfence::model::Host,
+    settings: &clawfence::config::Config,
+    selection: &mut Selection,
+    inline: bool,
+) -> clawfence::suppress::Outcome {
+    use clawfence::config::Level;
+    for (meta, level) in &settings.rules {
+        if *level == Level::Off && !selection.only.iter().any(|o| o == meta.id) {
+            selection.skip.push(meta.id.to_string());
+        }
+    }
+    let findings = rules::check(host, selection);
+    let mut judged = clawfence::suppress::apply(host, findings, &settings.ignore, inline, &|id| {
+        selection.includes(id)
+    });
+    for f in &mut judged.findings {
+        if let Some(Level::Severity(s)) = settings.level(f.rule.id) {
+            f.severity = s;
+        }
+    }
+    judged
 }
 
 /// The directories searched for a manifest: the cwd and its parents, up to and

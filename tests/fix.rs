@@ -676,3 +676,42 @@ fn the_diff_never_shows_a_secret() {
     assert!(out.contains("+OPENCLAW_GATEWAY_PORT=19112"), "{out}");
     assert!(!out.contains("SECRETSECRET"), "{out}");
 }
+
+#[test]
+fn fix_leaves_alone_what_check_does_not_report() {
+    // A deliberate port share, suppressed where it is written: `fix` must not
+    // move it, exactly as `check` does not report it.
+    let home = home_with(&[
+        (".openclaw/openclaw.json", "{ gateway: { port: 19001 } }\n"),
+        (
+            ".openclaw-rescue/openclaw.json",
+            "{\n  // clawfence-ignore port-collision: rescue only runs while main is stopped\n  gateway: { port: 19001 },\n}\n",
+        ),
+    ]);
+    let old = files(home.path());
+    let (code, out) = fix(home.path(), &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(files(home.path()), old, "{out}");
+    // Without inline ignores, the same host is fixed.
+    let (code, out) = fix(home.path(), &["--no-inline-ignores", "--dry-run"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("+++ b/~/.openclaw"), "{out}");
+
+    // An instance the settings exclude is never edited, and what it alone
+    // caused is not fixed elsewhere either.
+    let home = home_with(&[
+        (".openclaw/openclaw.json", "{ gateway: { port: 19001 } }\n"),
+        (
+            ".openclaw-old/openclaw.json",
+            "{ gateway: { port: 19001 } }\n",
+        ),
+        ("settings.json5", "{ exclude: [\"old\"] }\n"),
+    ]);
+    let old = files(home.path());
+    let settings = home.path().join("settings.json5");
+    let (code, out) = fix(home.path(), &["--config", settings.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(files(home.path()), old, "{out}");
+    let (code, out) = fix(home.path(), &["--dry-run"]);
+    assert_eq!(code, 1, "without the settings it is a collision: {out}");
+}
