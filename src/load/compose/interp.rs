@@ -15,8 +15,6 @@ pub struct Interpolated {
     /// Variables used without a value and without a default (compose warns and
     /// uses the empty string).
     pub unset: Vec<String>,
-    /// Whether any variable was substituted.
-    pub substituted: bool,
 }
 
 /// Interpolates `s` with `lookup`.
@@ -114,7 +112,6 @@ fn run(
 }
 
 fn value(name: &str, lookup: &dyn Fn(&str) -> Option<String>, out: &mut Interpolated) {
-    out.substituted = true;
     match lookup(name) {
         Some(v) => out.text.push_str(&v),
         None => {
@@ -145,7 +142,6 @@ fn braced(
         value(name, lookup, out);
         return Ok(());
     }
-    out.substituted = true;
     let current = lookup(name);
     let (colon, r) = match rest.strip_prefix(':') {
         Some(r) => (true, r),

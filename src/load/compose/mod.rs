@@ -144,7 +144,8 @@ fn issue(location: Location, message: String, help: Option<String>) -> Discovery
 /// the first container: that is reported, and only the last one is kept.
 pub fn load_all(loader: &mut Loader, reqs: &[ComposeRequest], home: &Path) -> Loaded {
     let mut out = Loaded::default();
-    let mut seen: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    // Each service name once in `out.specs`, with the request that started it.
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for req in reqs {
         // The request as `--compose` spells it, for messages.
         let mut shown = loader.display(&req.files[0]);
@@ -164,7 +165,7 @@ pub fn load_all(loader: &mut Loader, reqs: &[ComposeRequest], home: &Path) -> Lo
                 .container
                 .as_ref()
                 .expect("compose specs are containers");
-            if let Some((at, first)) = seen.get(&spec.name).cloned() {
+            if let Some(first) = seen.get(&spec.name).cloned() {
                 out.issues.push(issue(
                     Location::Span(c.span),
                     format!(
@@ -176,14 +177,9 @@ pub fn load_all(loader: &mut Loader, reqs: &[ComposeRequest], home: &Path) -> Lo
                         c.project, c.project
                     )),
                 ));
-                out.specs.remove(at);
-                for (_, (i, _)) in seen.iter_mut() {
-                    if *i > at {
-                        *i -= 1;
-                    }
-                }
+                out.specs.retain(|s| s.name != spec.name);
             }
-            seen.insert(spec.name.clone(), (out.specs.len(), shown.clone()));
+            seen.insert(spec.name.clone(), shown.clone());
             out.specs.push(spec);
         }
     }
@@ -299,7 +295,7 @@ impl Vars {
 fn read_env_file(
     loader: &mut Loader,
     path: &Path,
-    vars: &mut Vars,
+    vars: &Vars,
     issues: &mut Vec<DiscoveryIssue>,
     required: bool,
 ) -> Vec<(String, String, Span)> {
@@ -343,11 +339,7 @@ fn read_env_file(
 }
 
 /// Interpolates every scalar value (not keys) of `y`. The first error stops.
-fn interpolate_tree(
-    y: &mut Yaml,
-    vars: &Vars,
-    used: &mut Vec<String>,
-) -> Result<(), (Span, String)> {
+fn interpolate_tree(y: &mut Yaml, vars: &Vars) -> Result<(), (Span, String)> {
     match &mut y.value {
         YValue::Scalar { text, .. } if text.contains('$') => {
             let lookup = |k: &str| vars.get(k);
@@ -363,7 +355,6 @@ fn interpolate_tree(
                     names.push(name);
                 }
             }
-            used.extend(names.iter().cloned());
             vars.used
                 .borrow_mut()
                 .push((y.span, names, r.unset.clone()));
@@ -371,12 +362,12 @@ fn interpolate_tree(
         }
         YValue::Seq(items) => {
             for i in items {
-                interpolate_tree(i, vars, used)?;
+                interpolate_tree(i, vars)?;
             }
         }
         YValue::Map(entries) => {
             for (_, v) in entries {
-                interpolate_tree(v, vars, used)?;
+                interpolate_tree(v, vars)?;
             }
         }
         _ => {}
@@ -680,7 +671,7 @@ fn load_project(
         req.env_files.iter().map(|f| (f.clone(), true)).collect()
     };
     for (f, required) in env_files {
-        for (k, v, span) in read_env_file(loader, &f, &mut vars, issues, required) {
+        for (k, v, span) in read_env_file(loader, &f, &vars, issues, required) {
             // The shell's HOME wins over a `.env` one, as the shell's variables do.
             if k != "HOME" {
                 vars.vars.push((k, v, Some(span)));
@@ -692,8 +683,7 @@ fn load_project(
         let Some((_, mut y)) = read_yaml(loader, f, issues) else {
             return vec![];
         };
-        let mut used = Vec::new();
-        if let Err((span, e)) = interpolate_tree(&mut y, &vars, &mut used) {
+        if let Err((span, e)) = interpolate_tree(&mut y, &vars) {
             issues.push(issue(
                 Location::Span(span),
                 format!("compose file `{}` cannot be interpolated: {e}", loader.display(f)),
@@ -880,11 +870,7 @@ fn service(
                 continue;
             }
             let p = resolve_lexical(ctx.dir, Path::new(&path));
-            let mut scratch = Vars {
-                vars: ctx.vars.vars.clone(),
-                used: Default::default(),
-            };
-            for (k, v, span) in read_env_file(loader, &p, &mut scratch, issues, required) {
+            for (k, v, span) in read_env_file(loader, &p, ctx.vars, issues, required) {
                 env.push((k, v, Origin::EnvFile(span)));
             }
         }
