@@ -117,11 +117,9 @@ pub fn scan_launchers(
     state_dirs: &[PathBuf],
 ) -> (Vec<Spec>, Vec<DiscoveryIssue>) {
     // Without a root only the user's own places are read.
-    let places = Places {
-        home,
-        root: root.unwrap_or(Path::new("/")),
-        system: root.is_some(),
-    };
+    let system = root.is_some();
+    let root = root.unwrap_or(Path::new("/"));
+    let places = Places { home, root, system };
     let mut launchers = services::discover(loader, &places);
     launchers.extend(
         state_dirs
@@ -134,7 +132,17 @@ pub fn scan_launchers(
     for l in &mut launchers {
         l.name = masked(&l.name);
     }
-    let root = root.unwrap_or(Path::new("/"));
+    let system_wide = |l: &Launcher| {
+        matches!(
+            l.kind,
+            services::LauncherKind::SystemdSystem | services::LauncherKind::LaunchDaemon
+        )
+    };
+    let passwd = if launchers.iter().any(system_wide) {
+        services::passwd(root)
+    } else {
+        String::new()
+    };
     let mut specs = Vec::new();
     let mut issues = Vec::new();
     for l in launchers {
@@ -156,7 +164,7 @@ pub fn scan_launchers(
                 message: format!(
                     "{} `{}` refers to `{shown}`, which cannot be read: {}",
                     l.kind.noun(),
-                    masked(&l.name),
+                    l.name,
                     p.message
                 ),
                 help: Some(if exists {
@@ -170,7 +178,7 @@ pub fn scan_launchers(
                 }),
             });
         }
-        match launcher_spec(&l, home, root) {
+        match launcher_spec(&l, home, root, &passwd) {
             Ok(Some(spec)) => specs.push(spec),
             Ok(None) => {}
             Err(issue) => issues.push(issue),
@@ -196,7 +204,12 @@ const PATH_VARS: &[&str] = &[
 
 /// The spec of the instance a launcher starts, or `None` when it runs something
 /// other than OpenClaw's gateway.
-fn launcher_spec(l: &Launcher, home: &Path, root: &Path) -> Result<Option<Spec>, DiscoveryIssue> {
+fn launcher_spec(
+    l: &Launcher,
+    home: &Path,
+    root: &Path,
+    passwd: &str,
+) -> Result<Option<Spec>, DiscoveryIssue> {
     let g = match l.invocation() {
         Invocation::Gateway(g) => g,
         Invocation::Refused(why) => {
@@ -230,9 +243,11 @@ fn launcher_spec(l: &Launcher, home: &Path, root: &Path) -> Result<Option<Spec>,
     // without `HOME=` runs with the home of `User=` (else root's).
     let manager_home = match l.kind {
         services::LauncherKind::SystemdSystem => {
-            services::user_home(root, l.user.as_deref(), false)
+            services::user_home(passwd, root, l.user.as_deref(), false)
         }
-        services::LauncherKind::LaunchDaemon => services::user_home(root, l.user.as_deref(), true),
+        services::LauncherKind::LaunchDaemon => {
+            services::user_home(passwd, root, l.user.as_deref(), true)
+        }
         _ => home.to_path_buf(),
     };
     // The directory the gateway starts in: relative paths resolve against it and

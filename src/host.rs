@@ -265,7 +265,6 @@ fn join_launchers(
         (info.enabled == Some(false), info.kind, info.name.clone())
     });
     let key = |i: &Instance| crate::load::canonical_or_lexical(&i.state_dir.value);
-    let mut claimed: Vec<bool> = vec![false; instances.len()];
     // The directories a launcher can join, by state dir, in order (each key once:
     // `realpath` is a syscall per component).
     let mut open: std::collections::HashMap<PathBuf, std::collections::VecDeque<usize>> =
@@ -288,18 +287,16 @@ fn join_launchers(
                     l.profile = dir.profile.clone();
                 }
                 instances[n] = l;
-                claimed[n] = true;
             }
             None => {
                 instances.push(l);
-                claimed.push(true);
             }
         }
     }
-    let mut keep = claimed.iter();
+    // A profile directory a launcher claimed now carries that launcher.
     instances.retain(|i| {
-        let claimed = *keep.next().unwrap_or(&true);
-        let drop = !claimed && i.kind == InstanceKind::Profile && empty.contains(&i.name);
+        let drop =
+            i.launcher.is_none() && i.kind == InstanceKind::Profile && empty.contains(&i.name);
         if drop {
             skipped.push(format!(
                 "`{}` is not an instance: it has no config, no `.env` and no launcher",

@@ -183,10 +183,7 @@ fn node_option_takes_value(word: &str) -> bool {
 /// `NAME=value` with a shell-valid name.
 fn assignment(word: &str) -> Option<(&str, &str)> {
     let (k, v) = word.split_once('=')?;
-    let mut chars = k.chars();
-    (matches!(chars.next(), Some('A'..='Z' | 'a'..='z' | '_'))
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
-    .then_some((k, v))
+    crate::load::env::is_portable_key(k).then_some((k, v))
 }
 
 /// Reads what `argv` runs. `argv[0]` is the program as a launcher names it.

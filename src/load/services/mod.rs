@@ -122,17 +122,22 @@ impl Places<'_> {
     }
 }
 
+/// `ROOT/etc/passwd`, read once for every system-wide launcher; empty when it
+/// cannot be read.
+pub fn passwd(root: &Path) -> String {
+    crate::load::read_bounded(&rooted(root, "/etc/passwd"), MAX_FILE).unwrap_or_default()
+}
+
 /// The home directory of `user` (a name or a UID) as the service manager sets
-/// `HOME` for it, under `root`: its `/etc/passwd` entry, else the platform's
+/// `HOME` for it, under `root`: its entry in `passwd` (the text of
+/// `ROOT/etc/passwd`), else the platform's
 /// convention (`/home/NAME`; `/Users/NAME` for launchd); `None` for no user is
 /// root's (`/root`; `/var/root` for launchd).
 ///
 /// why: systemd.exec(5) `$HOME`: "the home directory of the user specified with
 /// `User=`", from the user database; a system user's is often `/var/lib/NAME`.
-pub fn user_home(root: &Path, user: Option<&str>, launchd: bool) -> PathBuf {
+pub fn user_home(passwd: &str, root: &Path, user: Option<&str>, launchd: bool) -> PathBuf {
     let user = user.filter(|u| !u.is_empty());
-    let passwd =
-        crate::load::read_bounded(&rooted(root, "/etc/passwd"), MAX_FILE).unwrap_or_default();
     let wanted = user.unwrap_or("root");
     // `name:password:uid:gid:gecos:home:shell`
     let entry = passwd.lines().find_map(|line| {

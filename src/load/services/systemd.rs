@@ -357,10 +357,9 @@ pub fn environment(
         .collect()
 }
 
+/// systemd's `env_name_is_valid`: the portable shape every loader checks.
 fn valid_env_name(k: &str) -> bool {
-    let mut chars = k.chars();
-    matches!(chars.next(), Some('A'..='Z' | 'a'..='z' | '_'))
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    crate::load::env::is_portable_key(k)
 }
 
 /// One assignment of an `EnvironmentFile=`: key, value, byte range of the line.
