@@ -313,7 +313,7 @@ fn preflight(args: PreflightArgs, color: bool) -> Result<ExitCode> {
         n => format!(
             "preflight of `{}` failed: {n} problem{}{}\n",
             outcome.target,
-            if n == 1 { "" } else { "s" },
+            plural_s(n),
             if launching {
                 "; not starting it (exit 78)"
             } else {
@@ -720,7 +720,7 @@ fn check(args: &CheckArgs, outputs: &[(Format, Option<PathBuf>)], color: bool) -
 }
 
 fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+    format!("{n} {word}{}", plural_s(n))
 }
 
 /// The settings to read and whether they sit in a manifest: `--config`, else the

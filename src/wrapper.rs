@@ -100,7 +100,13 @@ pub fn plan(
     let given = crate::load::resolve_lexical(&cwd, openclaw);
     let entry = std::fs::canonicalize(&given)
         .map_err(|e| format!("cannot use `{}`: {e}", openclaw.display()))?;
-    let first_line = std::fs::read(&entry)
+    // Only the first 256 bytes matter (a `#!` line); the entry may be a large binary.
+    let head = std::fs::File::open(&entry).and_then(|f| {
+        use std::io::Read;
+        let mut b = Vec::new();
+        f.take(256).read_to_end(&mut b).map(|_| b)
+    });
+    let first_line = head
         .ok()
         .map(|b| {
             let end = b

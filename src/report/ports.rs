@@ -88,16 +88,14 @@ struct OriginJson {
 }
 
 fn origin_json(host: &Host, o: &Origin) -> OriginJson {
-    let place = o.span().map(|s| {
-        let f = host.sources.get(s.file);
-        let (line, column) = f.line_col(s.start as usize);
-        (f.display.clone(), line, column)
-    });
+    let place = o
+        .span()
+        .map(|s| super::place(host, &crate::load::Location::Span(s)));
     OriginJson {
         text: o.describe(&host.sources),
-        path: place.as_ref().map(|p| p.0.clone()),
-        line: place.as_ref().map(|p| p.1),
-        column: place.as_ref().map(|p| p.2),
+        line: place.as_ref().and_then(|p| p.line),
+        column: place.as_ref().and_then(|p| p.column),
+        path: place.map(|p| p.path),
     }
 }
 

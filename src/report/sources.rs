@@ -102,10 +102,7 @@ pub fn render(host: &Host, excluded: &[String], settings: Option<&str>) -> Strin
         ));
     }
     for issue in &host.issues {
-        let at = match &issue.location {
-            crate::load::Location::Path(p) => p.clone(),
-            crate::load::Location::Span(s) => host.sources.locate(*s),
-        };
+        let at = super::location(host, &issue.location);
         out.push_str(&format!("skipped {at}: {}\n", issue.message));
     }
     out.push('\n');
