@@ -57,12 +57,7 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
     let root = match json5::parse(&loader.sources.get(file).text, file) {
         Ok(root) => {
             // `env` values and anything else secret-looking stay out of every frame.
-            let text = &loader.sources.get(file).text;
-            let mut ranges = crate::secrets::secret_ranges(&root, text);
-            ranges.extend(crate::secrets::lexical_secret_ranges(text));
-            if !ranges.is_empty() {
-                loader.sources.mask(file, &ranges);
-            }
+            crate::load::mask_parsed(loader, file, &root);
             root
         }
         Err(e) => {
@@ -156,8 +151,8 @@ pub fn load(loader: &mut Loader, path: &Path) -> std::io::Result<Manifest> {
             ))
         }
     };
-    let text = loader.sources.get(file).text.clone();
-    for (name, span) in duplicate_names(&text, file) {
+    let duplicates = duplicate_names(&loader.sources.get(file).text, file);
+    for (name, span) in duplicates {
         out.issues.push(issue(
             span,
             format!(

@@ -67,7 +67,7 @@ pub fn load_config(loader: &mut Loader, path: &Path, include_roots: &[PathBuf]) 
     let parsed = json5::parse(&loader.sources.get(file).text, file);
     let node = match parsed {
         Ok(n) => {
-            mask_secrets(loader, file, &n);
+            super::mask_parsed(loader, file, &n);
             n
         }
         Err(e) => {
@@ -372,7 +372,7 @@ impl Processor<'_, '_> {
             err.message = format!("`{shown}` does not parse: {}", err.message);
             err.with_related(at, "included here")
         })?;
-        mask_secrets(self.loader, file, &parsed);
+        super::mask_parsed(self.loader, file, &parsed);
         let mut nested = chain.to_vec();
         nested.push(resolved.clone());
         let depth_before = self.max_chain;
@@ -455,19 +455,6 @@ fn too_many_values(loader: &Loader, resolved: &Path, at: Span) -> LoadError {
         "include `{}` once, from one place",
         loader.display(resolved)
     ))
-}
-
-fn mask_secrets(loader: &mut Loader, file: FileId, node: &Node) {
-    let text = &loader.sources.get(file).text;
-    // The token scan as well, always: it sees what the tree does not hold (the
-    // earlier value of a duplicate key, which the last one replaced; comments;
-    // values the span parser could not place, which carry the whole file as
-    // their span).
-    let mut ranges = crate::secrets::secret_ranges(node, text);
-    ranges.extend(crate::secrets::lexical_secret_ranges(text));
-    if !ranges.is_empty() {
-        loader.sources.mask(file, &ranges);
-    }
 }
 
 /// The error for a file that does not parse. Its secret-looking values are

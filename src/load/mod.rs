@@ -195,6 +195,20 @@ impl Loader<'_> {
     }
 }
 
+/// Masks the secrets of a JSON5 file that parsed (a config, an include, a
+/// manifest): the values at secret keys of `node`, and the token scan as well,
+/// always: it sees what the tree does not hold (the earlier value of a duplicate
+/// key, which the last one replaced; comments; values the span parser could not
+/// place, which carry the whole file as their span).
+pub fn mask_parsed(loader: &mut Loader, file: FileId, node: &json5::Node) {
+    let text = &loader.sources.get(file).text;
+    let mut ranges = crate::secrets::secret_ranges(node, text);
+    ranges.extend(crate::secrets::lexical_secret_ranges(text));
+    if !ranges.is_empty() {
+        loader.sources.mask(file, &ranges);
+    }
+}
+
 /// Masks what a file that does not parse could show: secret-looking values
 /// found by a tolerant scan. Returns false, masking all of it, when the file is
 /// not JSON5 at all (`/etc/passwd`, an environment dump): none of it is shown.
