@@ -411,9 +411,9 @@ impl Host {
     /// How a path is shown in every output, a credential in it masked.
     pub fn shown(&self, p: &std::path::Path) -> String {
         let shown = crate::paths::shown(p, &self.display_base, self.display_prefix);
-        match self.root.as_deref().map(|r| p.strip_prefix(r)) {
-            Some(Ok(rest)) if shown.starts_with('/') => {
-                crate::secrets::mask_inline(&format!("/{}", rest.display()))
+        match &self.root {
+            Some(root) if shown.starts_with('/') => {
+                crate::paths::below_root(p, root).unwrap_or(shown)
             }
             _ => shown,
         }

@@ -8,6 +8,13 @@ pub fn shown(path: &Path, base: &Path, prefix: &str) -> String {
     crate::secrets::mask_inline(&display_path(path, base, prefix))
 }
 
+/// A path below the `--root` of a fixture as the host sees it (`ROOT/etc/x` is
+/// `/etc/x`), a credential in it masked; `None` when it is not below `root`.
+pub fn below_root(path: &Path, root: &Path) -> Option<String> {
+    let rest = path.strip_prefix(root).ok()?;
+    Some(crate::secrets::mask_inline(&format!("/{}", rest.display())))
+}
+
 /// `~/rest` when `path` lies below `base` (`rest` with an empty prefix), else the
 /// path itself.
 pub fn display_path(path: &Path, base: &Path, prefix: &str) -> String {

@@ -219,9 +219,9 @@ impl SourceMap {
         }
         for f in &mut self.files {
             if f.display.starts_with('/')
-                && let Ok(rest) = f.path.strip_prefix(root)
+                && let Some(shown) = crate::paths::below_root(&f.path, root)
             {
-                f.display = format!("/{}", rest.display());
+                f.display = shown;
             }
         }
     }
