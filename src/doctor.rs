@@ -38,19 +38,7 @@ pub struct Outcome {
 pub fn find_on_path(path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
     std::env::split_paths(path?)
         .map(|d| d.join("openclaw"))
-        .find(|p| is_executable(p))
-}
-
-#[cfg(unix)]
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    p.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(p: &Path) -> bool {
-    p.is_file()
+        .find(|p| crate::wrapper::is_executable(p))
 }
 
 /// The command that lints one instance the way OpenClaw addresses it.
