@@ -21,7 +21,7 @@ use crate::finding::Severity;
 use crate::load::Location;
 use crate::load::json5::{self, Node};
 use crate::model::{DiscoveryIssue, Host};
-use crate::rules::{self, RuleMeta};
+use crate::rules::{self, RuleMeta, nearest};
 use crate::source::{SourceKind, Span};
 use std::path::{Path, PathBuf};
 
@@ -61,16 +61,6 @@ pub struct Config {
     pub ignore: Vec<Ignore>,
     /// Problems in the file itself.
     pub issues: Vec<DiscoveryIssue>,
-}
-
-/// The nearest of `known` to `word`, when near enough to be meant.
-pub fn nearest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
-    known
-        .iter()
-        .map(|k| (strsim::damerau_levenshtein(word, k), *k))
-        .filter(|(d, k)| *d <= (k.len() / 3).max(2))
-        .min()
-        .map(|(_, k)| k)
 }
 
 fn issue(span: Span, message: String, help: Option<String>) -> DiscoveryIssue {

@@ -90,11 +90,19 @@ pub fn suggest(id: &str) -> Option<&'static str> {
         .next()
         .unwrap_or(id)
         .to_ascii_lowercase();
-    all_metas()
-        .map(|m| (strsim::damerau_levenshtein(&bare, m.id), m.id))
-        .filter(|(d, m)| *d <= (m.len() / 3).max(2))
+    let ids: Vec<&'static str> = all_metas().map(|m| m.id).collect();
+    nearest(&bare, &ids)
+}
+
+/// The nearest of `known` to `word`, when near enough to be meant: rule ids
+/// here, settings keys and levels in `config`.
+pub fn nearest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(word, k), *k))
+        .filter(|(d, k)| *d <= (k.len() / 3).max(2))
         .min()
-        .map(|(_, m)| m)
+        .map(|(_, k)| k)
 }
 
 /// "no rule `port-colision`; did you mean `port-collision`?": the message for
