@@ -103,15 +103,15 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
             source,
         })?;
     }
+    let (base, prefix) = req
+        .display_base
+        .clone()
+        .unwrap_or_else(|| (req.home.clone(), "~"));
     if !req.compose.is_empty() {
         let mut loader = Loader {
             sources: &mut sources,
-            display_base: req
-                .display_base
-                .clone()
-                .map(|(b, _)| b)
-                .unwrap_or(req.home.clone()),
-            display_prefix: req.display_base.as_ref().map(|(_, p)| *p).unwrap_or("~"),
+            display_base: base.clone(),
+            display_prefix: prefix,
             prefetched: Default::default(),
         };
         let loaded = crate::load::compose::load_all(&mut loader, &req.compose, &req.home);
@@ -130,12 +130,8 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
             .map(|(_, v, _)| crate::load::canonical_or_lexical(std::path::Path::new(v)))
             .collect();
         discovered.specs.retain(|s| {
-            let dir = match (&s.kind, &s.profile) {
-                (crate::model::InstanceKind::Default, _) => req.home.join(".openclaw"),
-                (crate::model::InstanceKind::Profile, Some(p)) => {
-                    req.home.join(format!(".openclaw-{p}"))
-                }
-                _ => return true,
+            let Some(dir) = profile_dir(&req.home, s) else {
+                return true;
             };
             !mounted.contains(&crate::load::canonical_or_lexical(&dir))
         });
@@ -162,19 +158,11 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
         cwd: &req.cwd,
         base_env: &base_env,
     };
-    let (base, prefix) = req
-        .display_base
-        .clone()
-        .unwrap_or_else(|| (req.home.clone(), "~"));
-    // Each profile directory's config and `.env`, read ahead on every core.
+    // Each profile directory's config and `.env`, read ahead by a reader thread.
     let ahead: Vec<(PathBuf, SourceKind)> = discovered
         .specs
         .iter()
-        .filter_map(|s| match (&s.kind, &s.profile) {
-            (InstanceKind::Default, _) => Some(req.home.join(".openclaw")),
-            (InstanceKind::Profile, Some(p)) => Some(req.home.join(format!(".openclaw-{p}"))),
-            _ => None,
-        })
+        .filter_map(|s| profile_dir(&req.home, s))
         .flat_map(|dir| {
             [
                 (dir.join("openclaw.json"), SourceKind::Config),
@@ -243,6 +231,16 @@ pub fn build_host(req: &HostRequest) -> Result<Host, HostError> {
         sources,
         plan: Default::default(),
     })
+}
+
+/// The profile directory a HOME-scanned spec is: `~/.openclaw` for the default
+/// instance, `~/.openclaw-NAME` for a profile; `None` for any other spec.
+fn profile_dir(home: &Path, s: &Spec) -> Option<PathBuf> {
+    match (&s.kind, &s.profile) {
+        (InstanceKind::Default, _) => Some(home.join(".openclaw")),
+        (InstanceKind::Profile, Some(p)) => Some(home.join(format!(".openclaw-{p}"))),
+        _ => None,
+    }
 }
 
 /// Joins each launcher's instance to the profile directory it runs, matched by
