@@ -118,20 +118,18 @@ impl Plan {
             .map(|(rank, i)| {
                 // A container in its own network namespace has no block on the
                 // host: only the ports it publishes are there, fixed.
-                let in_container = i.container.as_ref().is_some_and(|c| c.namespace.is_some());
+                let in_container = crate::rules::net(i) != crate::rules::Net::Host;
                 let forced = i.range_fell_back() && !in_container;
-                let fixed = if in_container {
-                    crate::rules::net_port_uses(i)
-                        .into_iter()
-                        .filter(|(n, _)| *n == crate::rules::Net::Host)
-                        .map(|(_, u)| u)
-                        .collect()
-                } else {
-                    port_uses(i)
-                        .into_iter()
-                        .filter(|u| !u.from_gateway && !u.fallback)
-                        .collect()
-                };
+                // What stays put when the base moves: on the host, the ports
+                // not derived from the gateway port; a container's published
+                // ones are never derived.
+                let fixed = crate::rules::net_port_uses(i)
+                    .into_iter()
+                    .filter(|(n, u)| {
+                        *n == crate::rules::Net::Host && !u.from_gateway && !u.fallback
+                    })
+                    .map(|(_, u)| u)
+                    .collect();
                 let score =
                     2 * i64::from(i.kind == InstanceKind::Default) - 4 * i64::from(deviates(i));
                 Item {
